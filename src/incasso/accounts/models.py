@@ -1,0 +1,1 @@
+# Users are django.contrib.auth users; roles are groups (see choices.Role).

@@ -1,0 +1,19 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    """What happened. New kinds are added here, with a factory in ``incasso.audit.events``."""
+
+    ENTITY_CREATED = "entity.created", _("Legal entity created")
+    ENTITY_UPDATED = "entity.updated", _("Legal entity updated")
+    CUSTOMER_CREATED = "customer.created", _("Customer created")
+    CUSTOMER_UPDATED = "customer.updated", _("Customer updated")
+    CONTACT_CREATED = "contact.created", _("Contact created")
+    CONTACT_UPDATED = "contact.updated", _("Contact updated")
+    ITEM_CREATED = "item.created", _("Item created")
+    ITEM_UPDATED = "item.updated", _("Item updated")
+    ALLOCATION_CREATED = "allocation.created", _("Allocation made")
+    ALLOCATION_REVERSED = "allocation.reversed", _("Allocation reversed")
+    IMPORT_COMPLETED = "import.completed", _("File imported")
+    ROLE_GRANTED = "role.granted", _("Role granted")

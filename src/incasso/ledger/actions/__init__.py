@@ -1,0 +1,6 @@
+"""Business verbs on the ledger. Each owns its transaction, takes its locks and writes its audit
+event; views, API, CLI and tasks call these and nothing else to change ledger state."""
+
+from incasso.ledger.actions.allocations import allocate, reverse_allocation
+
+__all__ = ["allocate", "reverse_allocation"]

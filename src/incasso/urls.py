@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("incasso.web.urls")),
+    path("customers/", include("incasso.ledger.urls")),
+    path("reports/", include("incasso.reports.urls")),
+]
