@@ -110,7 +110,9 @@ INSTALLED_APPS = [
     "incasso.audit",
     "incasso.accounts",
     "incasso.ledger",
+    "incasso.cashapp",
     "incasso.reports",
+    "incasso.demo",
     "incasso.web",
 ]
 

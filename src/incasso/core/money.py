@@ -44,7 +44,7 @@ def D(value: str | int | Decimal) -> Decimal:  # noqa: N802 - the beancount-styl
     """Make a Decimal from text or an integer; floats are refused."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyError(f"refusing to make money from {type(value).__name__} {value!r}")
     try:
         result = Decimal(value)
@@ -90,10 +90,7 @@ def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal:
                 decimal_comma = True  # "1234,567" is rare; "12,500" in a European export is 12.5
         else:
             decimal_comma = False
-    if decimal_comma:
-        s = s.replace(".", "").replace(",", ".")
-    else:
-        s = s.replace(",", "")
+    s = s.replace(".", "").replace(",", ".") if decimal_comma else s.replace(",", "")
     if not s or not all(c.isdigit() or c == "." for c in s) or s.count(".") > 1:
         raise MoneyError(f"{text!r} is not an amount")
     value = Decimal(s)
