@@ -2,5 +2,6 @@
 event; views, API, CLI and tasks call these and nothing else to change ledger state."""
 
 from incasso.ledger.actions.allocations import allocate, reverse_allocation
+from incasso.ledger.actions.imports import ImportReport, import_erp_file
 
-__all__ = ["allocate", "reverse_allocation"]
+__all__ = ["ImportReport", "allocate", "import_erp_file", "reverse_allocation"]
