@@ -41,8 +41,10 @@ system-deps:
 	@command -v chromium >/dev/null && command -v msgfmt >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext)
 
+# Compiled .mo files are build output (gitignored); LOCALE_PATHS points at src/incasso/locale.
 messages: venv
-	cd src/incasso && ../../$(INCASSO) compilemessages --ignore '.venv' -v 0
+	@if ls src/incasso/locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+	  $(INCASSO) compilemessages --ignore .venv --ignore node_modules --ignore var -v 0; fi
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || \
