@@ -17,3 +17,4 @@ class EventKind(models.TextChoices):
     ALLOCATION_REVERSED = "allocation.reversed", _("Allocation reversed")
     IMPORT_COMPLETED = "import.completed", _("File imported")
     ROLE_GRANTED = "role.granted", _("Role granted")
+    AGING_SNAPSHOT_TAKEN = "report.aging_snapshot", _("Aging snapshot taken")

@@ -91,6 +91,11 @@ DEFAULT_BUCKET_SPEC = "current,1-30,31-60,61-90,91-180,181-360,>360"
 DEFAULT_BUCKETS = parse_buckets(DEFAULT_BUCKET_SPEC)
 
 
+def bucket_spec(buckets: Sequence[Bucket]) -> str:
+    """The text ``parse_buckets`` reads back into the same buckets (for storing and exporting)."""
+    return ",".join(bucket.label for bucket in buckets)
+
+
 def bucket_index(days: int, buckets: Sequence[Bucket]) -> int:
     for index, bucket in enumerate(buckets):
         if bucket.contains(days):
@@ -140,12 +145,18 @@ class AgingRow:
 
 @dataclass(slots=True)
 class AgingReport:
-    """Open amounts as of ``as_of`` by group, currency and bucket, with totals per currency."""
+    """Open amounts as of ``as_of`` by group, currency and bucket, with totals per currency.
+
+    ``as_of_by_entity`` maps each legal entity's code to the date its items were aged as of. It is
+    the same date for every entity when the caller gave one; when each entity is aged as of its own
+    local "today" the dates may differ by a day around midnight, and ``as_of`` is the latest of them.
+    """
 
     as_of: date
     buckets: tuple[Bucket, ...]
     basis: str  # "due_date" or "document_date"
     rows: list[AgingRow] = field(default_factory=list)
+    as_of_by_entity: dict[str, date] = field(default_factory=dict)
 
     def totals(self) -> dict[str, AgingRow]:
         """One row per currency summing every group."""
@@ -164,7 +175,7 @@ class AgingReport:
             AgingRow(r.group, r.currency, [quantize(a, r.currency) for a in r.amounts], r.item_count)
             for r in self.rows
         ]
-        return AgingReport(self.as_of, self.buckets, self.basis, rows)
+        return AgingReport(self.as_of, self.buckets, self.basis, rows, dict(self.as_of_by_entity))
 
 
 def age(items: Iterable[AgingItem], as_of: date, buckets: Sequence[Bucket] = DEFAULT_BUCKETS,
@@ -204,4 +215,29 @@ def to_reporting_currency(report: AgingReport, currency: str, rates: dict[str, D
         AgingRow(r.group, currency, [quantize(a, currency) for a in r.amounts], r.item_count)
         for r in (merged[k] for k in sorted(merged))
     ]
-    return AgingReport(report.as_of, report.buckets, report.basis, rows)
+    return AgingReport(report.as_of, report.buckets, report.basis, rows, dict(report.as_of_by_entity))
+
+
+def missing_rates(currencies: Iterable[str], reporting_currency: str, rates: dict[str, Decimal]) -> list[str]:
+    """The currencies among ``currencies`` that ``rates`` cannot convert to ``reporting_currency``."""
+    return sorted({c for c in currencies if c != reporting_currency and c not in rates})
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationFact:
+    """An allocation as the as-of rule needs it: amount, date made, date reversed (if ever)."""
+
+    amount: Decimal
+    date: date
+    reversed_on: date | None = None
+
+    def counts_on(self, as_of: date) -> bool:
+        """Made on or before ``as_of`` and not yet reversed by then."""
+        return self.date <= as_of and (self.reversed_on is None or self.reversed_on > as_of)
+
+
+def open_amount_as_of(amount: Decimal, allocations: Iterable[AllocationFact], as_of: date) -> Decimal:
+    """The unsigned open amount of an item as of ``as_of``: its amount minus the allocations that
+    counted on that day. Allocations made later, even when backdated in the ledger later on, do not
+    count; allocations reversed on or before ``as_of`` do not count either."""
+    return amount - sum((a.amount for a in allocations if a.counts_on(as_of)), ZERO)

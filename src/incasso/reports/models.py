@@ -1,0 +1,105 @@
+"""Stored report inputs and outputs: exchange rates for reporting currencies, aging snapshots."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangeRate(models.Model):
+    """How many units of ``reporting_currency`` one unit of ``currency`` was worth on ``rate_date``.
+
+    Reports in a reporting currency (a group-wide aging in EUR over RON, GBP and EUR books) take, per
+    currency, the latest rate on or before the report's as-of date.
+    """
+
+    rate_date = models.DateField(_("rate date"))
+    currency = models.CharField(_("currency"), max_length=3)
+    reporting_currency = models.CharField(_("reporting currency"), max_length=3)
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
+
+    class Meta:
+        ordering = ["reporting_currency", "currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rate_date", "currency", "reporting_currency"], name="exchange_rate_unique_per_day",
+                violation_error_message=_("There is already a rate for this currency pair on this date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0), name="exchange_rate_positive",
+                violation_error_message=_("An exchange rate must be positive."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reporting_currency", "currency", "rate_date"], name="exchange_rate_lookup_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.reporting_currency} on {self.rate_date}"
+
+
+def rates_on(on_date: date, reporting_currency: str) -> dict[str, Decimal]:
+    """Per currency, the latest stored rate to ``reporting_currency`` on or before ``on_date``; the
+    reporting currency itself is always 1."""
+    rates: dict[str, Decimal] = {reporting_currency: Decimal(1)}
+    latest = (
+        ExchangeRate.objects.filter(reporting_currency=reporting_currency, rate_date__lte=on_date)
+        .order_by("currency", "-rate_date")
+        .values_list("currency", "rate")
+    )
+    for currency, rate in latest:
+        rates.setdefault(currency, rate)
+    return rates
+
+
+class AgingSnapshot(models.Model):
+    """The aging as it stood when the daily cycle took it: totals per entity, currency and bucket.
+
+    A snapshot is never recomputed: it is the figure that was reported that day, kept so that trend
+    charts and month-end packs show what the team saw, even after backdated ERP clearings.
+    """
+
+    as_of = models.DateField(_("as of"), help_text="the latest of the entities' as-of dates")
+    as_of_by_entity = models.JSONField(_("as-of date per entity"), default=dict)
+    taken_at = models.DateTimeField(_("taken at"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_by_label = models.CharField(max_length=150, help_text="user name, or the job that took it")
+    group_by = models.CharField(_("grouped by"), max_length=12, default="entity")
+    basis = models.CharField(_("basis"), max_length=16, default="due_date")
+    bucket_spec = models.CharField(_("buckets"), max_length=200)
+
+    class Meta:
+        ordering = ["-as_of", "-taken_at"]
+        indexes = [models.Index(fields=["as_of"], name="aging_snapshot_as_of_idx")]
+
+    def __str__(self) -> str:
+        return f"aging as of {self.as_of} ({self.basis}, {self.bucket_spec})"
+
+
+class AgingSnapshotLine(models.Model):
+    """One cell of a snapshot: the signed open amount of one entity, currency and bucket."""
+
+    snapshot = models.ForeignKey(AgingSnapshot, on_delete=models.CASCADE, related_name="lines")
+    entity = models.ForeignKey("ledger.LegalEntity", on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(_("currency"), max_length=3)
+    bucket_index = models.PositiveSmallIntegerField()
+    bucket_label = models.CharField(max_length=20)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        ordering = ["snapshot", "entity", "currency", "bucket_index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "entity", "currency", "bucket_index"], name="aging_snapshot_line_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket_label} {self.amount} {self.currency}"
