@@ -136,7 +136,8 @@ WSGI_APPLICATION = "incasso.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The web app's templates come first so that they override allauth's (login page, layouts).
+        "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -15,6 +15,7 @@ class LedgerErrorCode(StrEnum):
     ALREADY_REVERSED = "already_reversed"
     DATE_BEFORE_ALLOCATION = "date_before_allocation"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    INVALID_DUNNING_BLOCK = "invalid_dunning_block"  # no reason, or an end date in the past
 
 
 class LedgerError(Exception):
