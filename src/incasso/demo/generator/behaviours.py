@@ -66,13 +66,16 @@ BEHAVIOUR_BY_CODE = {b.code: b for b in BEHAVIOURS}
 
 def draw_days(rng: Random, ranges: Ranges, terms: int) -> int:
     """Draw a number of days from ``ranges``; a not-yet-due range spans ``-terms`` to 0."""
-    roll = rng.randrange(1000)
-    for per_mille, low, high in ranges:
-        if roll < per_mille:
-            return rng.randint(-terms if low is None else low, high)
-        roll -= per_mille
-    per_mille, low, high = ranges[-1]
-    return rng.randint(-terms if low is None else low, high)
+    roll = int(rng.random() * 1000)
+    chosen = ranges[-1]
+    for candidate in ranges:
+        if roll < candidate[0]:
+            chosen = candidate
+            break
+        roll -= candidate[0]
+    _per_mille, low, high = chosen
+    start = -terms if low is None else low
+    return start + int(rng.random() * (high - start + 1))
 
 
 def insolvency_stop(rng: Random, as_of_ordinal: int) -> int:

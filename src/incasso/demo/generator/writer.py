@@ -101,11 +101,11 @@ def generate(profile: Profile, out_dir: Path | str, *, seed: int, as_of: date) -
             for contact in contacts(customer, rng):
                 contacts_out.writerow(contact)
                 contact_rows += 1
-            for item in customer_items(customer, behaviour, ENTITIES[planned.entity].country,
-                                       planned.open_items, planned.cleared_items, as_of_ordinal,
-                                       profile.history_days, rng, numbering, day):
-                items_out.writerow(item)
-                item_rows += 1
+            items = list(customer_items(customer, behaviour, ENTITIES[planned.entity].country,
+                                        planned.open_items, planned.cleared_items, as_of_ordinal,
+                                        profile.history_days, rng, numbering, day))
+            items_out.writerows(items)
+            item_rows += len(items)
         counts["customers.csv"] = counts["customers_truth.csv"] = len(plan)
         counts["contacts.csv"], counts["items.csv"] = contact_rows, item_rows
     result.rows.update(counts)
