@@ -25,6 +25,7 @@ from decimal import Decimal
 from incasso.core.bank.base import date_field, decimal_field, reconciliation_warning
 from incasso.core.bank.model import Balance, Entry, ParseError, ParseWarning, Sign, Statement
 from incasso.core.bank.references import remittance
+from incasso.core.money import is_currency
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
 _KNOWN = {"20", "21", "25", "25P", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65",
@@ -77,6 +78,13 @@ def _split_tags(text: str, file: str) -> list[_Message]:
             last = None  # bank header lines before a message (ABNANL2A / 940)
         after_dash = False
     return [m for m in messages if any(t[0] == "20" for t in m.tags)]
+
+
+def _account(text: str) -> str:
+    """Drop a currency code some banks glue to the IBAN (ING: ``NL77INGB0574908765EUR``)."""
+    if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{6,30}\d[A-Z]{3}", text) and is_currency(text[-3:]):
+        return text[:-3]
+    return text
 
 
 def _amount(text: str, file: str, where: str, field: str, warnings: list[ParseWarning]) -> Decimal:
@@ -219,7 +227,7 @@ def _message(message: _Message, file: str, index: int) -> Statement:
         elif tag in ("25", "25P"):
             if account and lines_61:
                 raise ParseError(file, here, "a second :25: account after statement lines: their account is ambiguous")
-            account = value.strip().splitlines()[0]
+            account = _account(value.strip().splitlines()[0])
         elif tag in ("28", "28C"):
             statement_id = value.strip()
         elif tag in kinds and tag != "34F":

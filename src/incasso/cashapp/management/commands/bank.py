@@ -1,0 +1,83 @@
+"""``incasso bank inspect FILE... [--format json|table]``: read bank files without importing them.
+
+Shows per statement what the cash application specialist checks before an import: format,
+account, currency, opening and closing balances, how many entries, the credits and debits they add
+up to, and the parser's warnings. A file that cannot be read is reported as ``FILE: position:
+reason`` on stderr and the command exits 1 after reporting every other file.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from rich.console import Console
+from rich.table import Table
+
+from incasso.core.bank import ParseError, Statement, parse_file
+
+
+def statement_summary(statement: Statement) -> dict[str, Any]:
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "file": statement.file,
+        "format": statement.format,
+        "account": statement.account,
+        "currency": statement.currency,
+        "statement_id": statement.statement_id,
+        "opening_balance": money(statement.opening_balance),
+        "opening_date": statement.opening_date.isoformat() if statement.opening_date else None,
+        "closing_balance": money(statement.closing_balance),
+        "closing_date": statement.closing_date.isoformat() if statement.closing_date else None,
+        "entry_count": len(statement.entries),
+        "total_credits": str(statement.total_credits),
+        "total_debits": str(statement.total_debits),
+        "warnings": [str(w) for w in statement.warnings],
+    }
+
+
+class Command(BaseCommand):
+    help = "Bank statements and remittance advices: `bank inspect FILE...` parses and summarises without importing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subcommands = parser.add_subparsers(dest="subcommand", required=True)
+        inspect = subcommands.add_parser("inspect", help="parse files and print what they hold; imports nothing")
+        inspect.add_argument("files", nargs="+", metavar="FILE")
+        inspect.add_argument("--format", dest="output", choices=("json", "table"), default="table")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        summaries: list[dict[str, Any]] = []
+        failures: list[ParseError] = []
+        for name in options["files"]:
+            try:
+                summaries += [statement_summary(s) for s in parse_file(name)]
+            except ParseError as error:
+                failures.append(error)
+        if options["output"] == "json":
+            self.stdout.write(json.dumps(summaries, indent=2, ensure_ascii=False))
+        else:
+            self._table(summaries)
+        for error in failures:
+            self.stderr.write(str(error))
+        if failures:
+            raise SystemExit(1)
+
+    def _table(self, summaries: list[dict[str, Any]]) -> None:
+        table = Table(show_lines=False)
+        for column in ("file", "format", "account", "ccy", "opening", "closing", "entries", "credits", "debits"):
+            table.add_column(column, justify="right" if column in ("opening", "closing", "entries", "credits",
+                                                                    "debits") else "left")
+        for row in summaries:
+            table.add_row(
+                row["file"], row["format"], row["account"], row["currency"], row["opening_balance"] or "",
+                row["closing_balance"] or "", str(row["entry_count"]), row["total_credits"], row["total_debits"],
+            )
+        console = Console(file=self.stdout, width=200, soft_wrap=True)
+        console.print(table)
+        for row in summaries:
+            for warning in row["warnings"]:
+                self.stdout.write(f"warning: {row['file']} ({row['account']}): {warning}")
