@@ -501,21 +501,23 @@ def _import_items(rows: list[ItemRow], errors: list[RowError], report: ImportRep
     new_erp_allocations: list[tuple[int | None, str, Decimal, str, date]] = []  # item id, kind, amount, currency, date
     events = []
     no_allocations = _LiveAllocations()
+    entity_ids_by_code = {code: entity.pk for code, entity in entities.items()}
     for row in rows:
-        entity = entities.get(row.entity)
-        if entity is None:
+        entity_id = entity_ids_by_code.get(row.entity)
+        if entity_id is None:
             errors.append(RowError(row.line, "entity", f"unknown entity {row.entity!r}"))
             continue
-        customer_id = customers.get((entity.pk, row.account))
+        customer_id = customers.get((entity_id, row.account))
         if customer_id is None:
             errors.append(RowError(row.line, "account", f"unknown customer {row.account!r} in entity {row.entity}"))
             continue
-        today = import_date[entity.pk]
+        today = import_date[entity_id]
         cleared = row.amount - row.erp_open
-        current = existing.get((entity.pk, row.kind, row.number))
+        current = existing.get((entity_id, row.kind, row.number)) if existing else None
         if current is None:
-            new_items.append((row, entity.pk, customer_id, (row.cleared_date or today) if cleared else None))
-            report.plan("create item", f"{row.entity} {row.kind} {row.number}")
+            new_items.append((row, entity_id, customer_id, (row.cleared_date or today) if cleared else None))
+            if len(report.planned) < _PLANNED_SHOWN:
+                report.plan("create item", f"{row.entity} {row.kind} {row.number}")
             continue
         item_id = current[0]
         stored = dict(zip(("id", "entity_id", "kind", "number", *_ITEM_FIELDS, "open_amount", "last_activity_on"),

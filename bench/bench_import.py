@@ -1,0 +1,132 @@
+"""Benchmark of ``incasso import items`` on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_import.py --items 1000000            # synthetic extract, fixed seed
+    .venv/bin/python bench/bench_import.py --dir var/generated/large  # entities/customers/items CSVs
+
+For each database it builds a fresh one (SQLite file under var/bench/, PostgreSQL database
+``bench_import`` dropped and created), runs ``incasso migrate``, imports the entities and customers,
+then times the items import in its own process and prints one JSON line per database with rows,
+seconds, rows/s and the peak RSS of that process. A second, identical import is timed too
+(``reimport``): it must report every row unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INCASSO = ROOT / ".venv" / "bin" / "incasso"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+
+ENTITIES = [("FR01", "Incasso France SAS", "FR", "EUR", "Europe/Paris", "fr"),
+            ("DE01", "Incasso Deutschland GmbH", "DE", "EUR", "Europe/Berlin", "de"),
+            ("RO01", "Incasso Romania SRL", "RO", "RON", "Europe/Bucharest", "ro")]
+
+
+def write_synthetic(folder: Path, items: int, customers_per_entity: int = 5000, seed: int = 20260101) -> None:
+    """A synthetic extract: three entities, their customers, and ``items`` items (a third part-cleared)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "entities.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "name", "country", "currency", "timezone", "language"])
+        writer.writerows(ENTITIES)
+    with open(folder / "customers.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["entity", "account", "name", "currency", "payment_terms_days"])
+        for code, _name, _country, currency, _tz, _lang in ENTITIES:
+            for n in range(customers_per_entity):
+                writer.writerow([code, f"C{n:06d}", f"Customer {code}-{n}", currency, rng.choice([30, 45, 60])])
+    kinds = ["invoice"] * 14 + ["credit_note", "credit_note", "payment", "payment", "debit_note", "fee"]
+    start = date(2025, 1, 1)
+    with open(folder / "items.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["entity", "account", "kind", "number", "document_date", "due_date", "currency", "amount",
+                         "open_amount", "reference"])
+        for n in range(items):
+            code, _name, _country, currency, _tz, _lang = ENTITIES[n % 3]
+            cents = rng.randint(1000, 5_000_000)
+            open_cents = cents if rng.random() < 0.67 else rng.randint(0, cents)
+            document_date = start + timedelta(days=rng.randint(0, 540))
+            writer.writerow([
+                code, f"C{rng.randrange(customers_per_entity):06d}", rng.choice(kinds), f"D{n:09d}",
+                document_date.isoformat(), (document_date + timedelta(days=30)).isoformat(), currency,
+                f"{cents // 100}.{cents % 100:02d}", f"{open_cents // 100}.{open_cents % 100:02d}", f"PO-{n}",
+            ])
+
+
+TIMED = """
+import json, os, resource, sys, time
+from datetime import date
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incasso.settings")
+django.setup()
+from incasso.audit.events import Actor
+from incasso.ledger.actions import import_erp_file
+report = import_erp_file("items", sys.argv[1], by=Actor(None, "bench"), as_of=date(2026, 7, 1))
+assert report.ok, report.errors[:5]
+print(json.dumps({"rows": report.rows, "created": report.created, "unchanged": report.unchanged,
+                  "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows_per_second),
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+"""
+
+
+def run(args: list[str], url: str) -> str:
+    env = {**os.environ, "INCASSO_DATABASE_URL": url}
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own tools
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def fresh_database(vendor: str) -> str:
+    if vendor == "sqlite":
+        path = ROOT / "var" / "bench" / "bench_import.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS bench_import")
+        connection.execute("CREATE DATABASE bench_import")
+    return f"{PG_SERVER}/bench_import"
+
+
+def bench(vendor: str, folder: Path) -> dict[str, object]:
+    url = fresh_database(vendor)
+    run([str(INCASSO), "migrate", "-v", "0"], url)
+    for kind in ("entities", "customers"):
+        run([str(INCASSO), "import", kind, str(folder / f"{kind}.csv")], url)
+    first = json.loads(run([str(PYTHON), "-c", TIMED, str(folder / "items.csv")], url))
+    again = json.loads(run([str(PYTHON), "-c", TIMED, str(folder / "items.csv")], url))
+    return {"database": vendor, **first, "reimport": again}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=200_000, help="size of the synthetic extract")
+    parser.add_argument("--dir", type=Path, help="folder with entities.csv, customers.csv, items.csv to use instead")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    options = parser.parse_args()
+    folder = options.dir
+    if folder is None:
+        folder = ROOT / "var" / "bench" / f"synthetic-{options.items}"
+        if not (folder / "items.csv").exists():
+            write_synthetic(folder, options.items)
+    for vendor in options.databases.split(","):
+        print(json.dumps(bench(vendor, folder)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
