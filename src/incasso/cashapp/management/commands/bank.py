@@ -17,11 +17,17 @@ from rich.console import Console
 from rich.table import Table
 
 from incasso.core.bank import ParseError, Statement, parse_file
+from incasso.core.money import is_currency, quantize
 
 
 def statement_summary(statement: Statement) -> dict[str, Any]:
     def money(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
+        # shown at the currency's minor unit unless the bank sent finer amounts (CODA has 3 decimals)
+        if value is None:
+            return None
+        if is_currency(statement.currency) and quantize(value, statement.currency) == value:
+            return str(quantize(value, statement.currency))
+        return str(value)
 
     return {
         "file": statement.file,
@@ -34,8 +40,8 @@ def statement_summary(statement: Statement) -> dict[str, Any]:
         "closing_balance": money(statement.closing_balance),
         "closing_date": statement.closing_date.isoformat() if statement.closing_date else None,
         "entry_count": len(statement.entries),
-        "total_credits": str(statement.total_credits),
-        "total_debits": str(statement.total_debits),
+        "total_credits": money(statement.total_credits),
+        "total_debits": money(statement.total_debits),
         "warnings": [str(w) for w in statement.warnings],
     }
 
