@@ -19,7 +19,8 @@ MT940 = b"""{1:F01INGBNL2ABXXX0000000000}{2:I940INGBNL2AXXXN}{4:
 :60F:C140219EUR662,23
 :61:1402200220C1,56NTRFEREF//00000000001005
 /TRCD/00100/
-:86:/EREF/EV12341REP1231456T1234//CNTP/NL32INGB0000012345/INGBNL2A/ING BANK NV INZAKE WEB///REMI/USTD//EV10001REP1000012T1000/
+:86:/EREF/EV12341REP1231456T1234//CNTP/NL32INGB0000012345/INGBNL2A/ING BANK NV I
+NZAKE WEB///REMI/USTD//EV10001REP1000012T1000/
 :61:1402200220D100,00NTRFNONREF//00000000001006
 :86:/REMI/USTD//INVOICE 4711/
 :62F:C140220EUR563,79
@@ -38,7 +39,7 @@ def test_mt940_message_becomes_a_statement_with_references_and_counterparty() ->
     assert first.bank_reference == "00000000001005"
     assert first.end_to_end_id == "EV12341REP1231456T1234"
     assert first.counterparty_iban == "NL32INGB0000012345"
-    assert first.counterparty_name == "ING BANK NV INZAKE WEB"
+    assert first.counterparty_name == "ING BANK NV INZAKE WEB"  # the :86: continuation line joined
     assert (second.sign, second.remittance.unstructured) == (Sign.DEBIT, "INVOICE 4711")
     assert statement.warnings == ()  # 662.23 + 1.56 - 100 = 563.79
 
@@ -58,7 +59,7 @@ def test_a_broken_mt940_line_is_an_error_naming_file_and_line() -> None:
     with pytest.raises(ParseError) as raised:
         parse_bytes(data, "ing.940")
 
-    assert str(raised.value).startswith("ing.940: line 9: :61: statement line")
+    assert str(raised.value).startswith("ing.940: line 10: :61: statement line")
 
 
 CAMT054 = b"""<?xml version="1.0" encoding="UTF-8"?>
