@@ -109,7 +109,7 @@ def _chart_data(report: AgingReport, currency: str | None) -> dict | None:  # ty
         series.append((str(_("Others")), amounts))
     return {
         "currency": currency,
-        "labels": [bucket.label for bucket in report.buckets],
+        "labels": [str(_("Not due")) if bucket.label == "current" else bucket.label for bucket in report.buckets],
         # Chart.js draws numbers; the amounts stay Decimal everywhere else on the page.
         "datasets": [{"label": label, "data": [str(a) for a in amounts]} for label, amounts in series],
     }

@@ -46,7 +46,8 @@ def test_the_aging_page_shows_buckets_totals_and_chart_data(client, ledger):  # 
     assert total.amounts == [800, -200, 1200, 0, 0, 0, 70]
     assert total.total == 1870
     chart = response.context["chart"]
-    assert chart["labels"][0] == "current" and chart["currency"] == "EUR"
+    assert chart["labels"][:3] == ["Not due", "1-30", "31-60"] and chart["currency"] == "EUR"
+    assert chart["datasets"][0]["label"].startswith("FR01/C-100")
     assert 'id="aging-chart-data"' in response.content.decode()
 
 
