@@ -75,6 +75,8 @@ def corpus_files(corpus: Path) -> list[tuple[str, str]]:
 
 
 def format_family(path: str, kind: str) -> str:
+    if path.startswith("moov-bai2/"):
+        return "BAI2"
     if kind.startswith("iso20022") or kind == "zip" or path.endswith(".xml"):
         return "camt (ISO 20022)"
     if kind.startswith("mt940"):
