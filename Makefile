@@ -52,9 +52,7 @@ postgres:
 	@pg_isready -h 127.0.0.1 -p 5432
 
 demo: venv assets messages
-	$(INCASSO) migrate -v 0
 	$(INCASSO) demo --out $(DEMO_DIR)
-	$(INCASSO) runserver 127.0.0.1:8000
 
 test: venv assets system-deps messages postgres check test-sqlite test-postgres
 
