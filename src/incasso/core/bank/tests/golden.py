@@ -18,6 +18,7 @@ from pathlib import Path
 
 from incasso.core.bank.model import Sign, Statement
 from incasso.core.money import MINOR_UNITS
+from incasso.testing.corpus import CORPUS  # noqa: F401 - re-exported: the one place that knows where ../shared/corpus is
 
 # files the peers reject or that are not statements; we reject them too, with this reason
 EXPECTED_FAILURES: dict[str, str] = {
@@ -62,7 +63,6 @@ KNOWN_DISAGREEMENTS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
         "105000.00 in the statement's currency (DEM), with a warning")},
 }
 
-CORPUS = Path(__file__).resolve().parents[6] / "shared" / "corpus"
 BANK_KINDS = {"iso20022", "iso20022-pain", "mt940/942", "mt940-snippet/edge-case", "bai2", "coda", "norma43",
               "cfonb120", "cfonb120-edge-case", "x12", "zip", "other"}
 
