@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "incasso.audit",
     "incasso.accounts",
     "incasso.ledger",
+    "incasso.disputes",
+    "incasso.collections",
     "incasso.cashapp",
     "incasso.reports",
     "incasso.demo",

@@ -1,0 +1,1 @@
+"""Collections workbench: portfolios, strategies, worklists, activities and promises to pay."""

@@ -1,0 +1,1 @@
+"""Dispute and deduction management: cases, reason and root-cause codes, resolvers, deadlines."""
