@@ -1,0 +1,193 @@
+"""The matching run: every unmatched credit line matched against the open items, the sure ones
+applied, the rest queued for a person with the engine's reason and confidence.
+
+The run loads its inputs set-based (customers, their IBANs and the open debit items of the
+entities concerned, as tuples), builds one ``MatchingIndex``, and asks the pure engine
+(``incasso.core.matching.match_line``) about each line. Each line is then saved or applied in its
+own short transaction under the line's row lock, so a long run never holds locks on the ledger and
+a person working the queue at the same time cannot collide with it (a line that a person applied
+in the meantime is skipped). The index is built once, so two lines may propose the same invoice:
+the second one's allocation is refused by the ledger and that proposal is queued instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from incasso.audit.choices import EventKind
+from incasso.audit.events import Actor, record
+from incasso.cashapp.actions.applying import _booking_date, apply_proposal
+from incasso.cashapp.choices import LineState, ProposalStatus, ResidualKind
+from incasso.cashapp.errors import CashError
+from incasso.cashapp.models import BankLine, CashSettings, MatchProposal
+from incasso.core.matching import BankLineRef, CustomerRef, MatchingIndex, MatchSettings, OpenItemRef, match_line
+from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT, create_payment_item, suspense_customer
+from incasso.ledger.choices import DEBIT_KINDS
+from incasso.ledger.errors import LedgerError
+from incasso.ledger.models import Customer, CustomerIban, Item
+
+
+@dataclass
+class RunReport:
+    """What one matching run did."""
+
+    as_of: date
+    lines: int = 0
+    auto_applied: int = 0
+    queued: int = 0
+    unidentified: int = 0
+    unchanged: int = 0  # the engine said again what a person already decided or what is queued
+    conflicts: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"matching as of {self.as_of}: {self.lines} line(s), {self.auto_applied} applied automatically, "
+                f"{self.queued} queued for review, {self.unidentified} unidentified (in suspense), "
+                f"{self.unchanged} unchanged")
+
+
+def settings_for(entity_ids: list[int]) -> dict[int, MatchSettings]:
+    """Each entity's matching settings; entities without a CashSettings row get the defaults."""
+    stored = {s.entity_id: s for s in CashSettings.objects.filter(entity_id__in=entity_ids)}
+    result = {}
+    for entity_id in entity_ids:
+        row = stored.get(entity_id)
+        result[entity_id] = MatchSettings() if row is None else MatchSettings(
+            auto_threshold=row.auto_threshold, amount_tolerance=row.amount_tolerance,
+            tolerance_percent=row.tolerance_percent, cash_discount_percent=row.cash_discount_percent,
+            cash_discount_days=row.cash_discount_days, max_combination_items=row.max_combination_items,
+        )
+    return result
+
+
+def build_index(entity_ids: list[int]) -> MatchingIndex:
+    """The customers (without suspense accounts) and open debit items of the entities, set-based."""
+    ibans: dict[int, list[str]] = defaultdict(list)
+    for customer_id, iban in CustomerIban.objects.filter(customer__entity_id__in=entity_ids).values_list(
+            "customer_id", "iban"):
+        ibans[customer_id].append(iban)
+    customers = [
+        CustomerRef(pk, entity_id, group_id, account, name, tuple(ibans.get(pk, ())), currency)
+        for pk, entity_id, group_id, account, name, currency in Customer.objects.filter(entity_id__in=entity_ids)
+        .exclude(account=SUSPENSE_ACCOUNT)
+        .values_list("pk", "entity_id", "group_id", "account", "name", "currency").iterator(chunk_size=5000)
+    ]
+    items = (
+        OpenItemRef(pk, customer_id, entity_id, group_id, kind, number, reference, currency, open_amount,
+                    document_date, due_date, terms)
+        for (pk, customer_id, entity_id, group_id, kind, number, reference, currency, open_amount, document_date,
+             due_date, terms) in Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS),
+                                                     open_amount__gt=0)
+        .exclude(customer__account=SUSPENSE_ACCOUNT)
+        .values_list("pk", "customer_id", "entity_id", "customer__group_id", "kind", "number", "reference",
+                     "currency", "open_amount", "document_date", "due_date", "customer__payment_terms_days")
+        .iterator(chunk_size=5000)
+    )
+    return MatchingIndex.build(customers, items)
+
+
+def line_ref(line: BankLine) -> BankLineRef:
+    return BankLineRef(
+        line_id=line.pk, entity_id=line.entity_id, amount=line.amount, currency=line.currency,
+        booking_date=line.booking_date, value_date=line.value_date, counterparty_name=line.counterparty_name,
+        counterparty_iban=line.counterparty_iban, structured_reference=line.structured_reference,
+        remittance_text=line.remittance_text,
+        remittance_documents=tuple(
+            (str(number), None if paid is None else Decimal(paid), None if deduction is None else Decimal(deduction))
+            for number, paid, deduction in (line.remittance_documents or [])
+        ),
+    )
+
+
+def _signature(customer_id: object, allocations: list[dict[str, str]]) -> tuple[object, ...]:
+    return (customer_id, tuple(sorted((int(a["item_id"]), Decimal(a["amount"])) for a in allocations)))
+
+
+def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None) -> RunReport:
+    """Match every unmatched credit line (of ``entity_ids``, or of every entity) as of ``as_of``."""
+    report = RunReport(as_of=as_of)
+    lines_qs = BankLine.objects.filter(state=LineState.UNMATCHED, sign="CRDT", entity__isnull=False)
+    if entity_ids is not None:
+        lines_qs = lines_qs.filter(entity_id__in=entity_ids)
+    lines = list(lines_qs.order_by("pk"))
+    report.lines = len(lines)
+    if not lines:
+        return report
+    entities = sorted({line.entity_id for line in lines})
+    settings = settings_for(entities)
+    index = build_index(entities)
+    earlier: dict[int, set[tuple[object, ...]]] = defaultdict(set)
+    for line_id, customer_id, allocations in MatchProposal.objects.filter(line__in=lines).values_list(
+            "line_id", "customer_id", "allocations"):
+        earlier[line_id].add(_signature(customer_id, allocations))
+    for line in lines:
+        proposal = match_line(line_ref(line), index, settings[line.entity_id], as_of)
+        allocations = [{"item_id": int(a.item_id), "amount": str(a.amount), "discount": str(a.discount)}
+                       for a in proposal.allocations]
+        customer_id = int(proposal.customer_id) if proposal.customer_id is not None else None
+        seen_before = _signature(customer_id, allocations) in earlier[line.pk]
+        _save_outcome(line.pk, proposal, customer_id, allocations, seen_before, settings[line.entity_id],
+                      as_of, report, by=by)
+    record(EventKind.MATCHING_RUN, actor=by, subject_type="matching_run", subject_id=as_of.isoformat(),
+           message=report.summary(),
+           after={"lines": report.lines, "auto_applied": report.auto_applied, "queued": report.queued,
+                  "unidentified": report.unidentified, "conflicts": len(report.conflicts)})
+    return report
+
+
+def _save_outcome(line_id: int, proposal, customer_id: int | None, allocations: list[dict[str, str]],  # type: ignore[no-untyped-def]
+                  seen_before: bool, settings: MatchSettings, as_of: date, report: RunReport, *, by: Actor) -> None:
+    with transaction.atomic():
+        line = BankLine.objects.select_for_update().select_related("entity").get(pk=line_id)
+        if line.state != LineState.UNMATCHED:
+            report.unchanged += 1  # a person applied it while the run was going
+            return
+        if customer_id is None:
+            report.unidentified += 1
+            _park_in_suspense(line, as_of, by=by)
+            if seen_before:
+                return
+        elif seen_before:
+            report.unchanged += 1  # the same as a proposal already rejected, or applied and unapplied
+            return
+        stored = MatchProposal.objects.create(
+            line=line, customer_id=customer_id, allocations=allocations, confidence=proposal.confidence,
+            reason=proposal.reason, stage=proposal.stage[:40], residual=proposal.residual,
+            residual_kind=proposal.residual_kind or ResidualKind.NONE, as_of=as_of,
+        )
+        if customer_id is None:
+            return
+        if allocations and proposal.confidence >= settings.auto_threshold:
+            try:
+                with transaction.atomic():
+                    apply_proposal(stored, line, by=by, status=ProposalStatus.AUTO, idempotency_key=None,
+                                   on_date=_booking_date(line, as_of))
+                report.auto_applied += 1
+                return
+            except (LedgerError, CashError) as error:
+                line.refresh_from_db()
+                stored.reason = f"{stored.reason} (not applied automatically: {error})"
+                stored.save(update_fields=["reason"])
+                report.conflicts.append(f"line {line.pk}: {error}")
+        line.state = LineState.PROPOSED
+        line.customer_id = customer_id
+        line.save(update_fields=["state", "customer"])
+        report.queued += 1
+
+
+def _park_in_suspense(line: BankLine, as_of: date, *, by: Actor) -> None:
+    """Unidentified cash becomes an open payment on the entity's suspense account, once."""
+    if line.payment_item_id is not None:
+        return
+    suspense = suspense_customer(line.entity_id, by=by)  # type: ignore[arg-type]
+    line.payment_item = create_payment_item(
+        suspense.pk, number=f"CASH-{line.pk}", amount=line.amount, currency=line.currency,
+        on_date=_booking_date(line, as_of), by=by, reference=line.structured_reference or line.end_to_end_id,
+        text=f"unidentified: {line.counterparty_name} {line.remittance_text}".strip(),
+    )
+    line.customer = suspense
+    line.save(update_fields=["payment_item", "customer"])
