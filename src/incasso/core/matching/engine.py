@@ -62,8 +62,10 @@ CONFIDENCE = {
 PENALTY = {
     "discount": Decimal("0.01"),
     "tolerance": Decimal("0.02"),
-    "short": Decimal("0.07"),
-    "over": Decimal("0.07"),
+    # a referenced item paid in part (left open) or overpaid (rest on account): the allocation itself is as
+    # certain as the reference; the difference is booked as a residual a person sees afterwards
+    "short": Decimal("0.02"),
+    "over": Decimal("0.02"),
     "unresolved_reference": Decimal("0.05"),  # a further number in the text that names no open item
     "payer_by_name": Decimal("0.04"),
     "payer_by_reference": Decimal("0.01"),  # unknown IBAN: a third party or a new account
@@ -176,7 +178,7 @@ class _LineMatcher:
     def _fuzzy(self, key: str) -> list[OpenItemRef]:
         """Scope items whose canonical number is one (two for long numbers) edits from ``key``."""
         digits = digits_key(key)
-        if len(digits) < 3:
+        if len(digits) < 2:
             return []
         limit = 2 if len(digits) >= 8 else 1
         found = []
@@ -217,12 +219,17 @@ class _LineMatcher:
         if structured and not structured.startswith("RF") and not structured.isdigit():
             text = f"{structured} {text}"
         pending: list[tuple[str, str]] = []
+        deferred: list[tuple[str, OpenItemRef]] = []
         resolved_written: set[str] = set()
         for written, key in number_candidates(text):
             if written in resolved_written:
                 continue
             if not key.isdigit():
                 hits = self._exact(key)
+                if len(hits) == 1 and self.scope and not self.in_scope(hits[0]):
+                    # another customer's number: a typo of one of the payer's own is likelier; decided below
+                    deferred.append((written, hits[0]))
+                    continue
                 if len(hits) == 1:
                     how = "invoice_number" if compact(written) == compact(hits[0].number) else "normalised_number"
                     if how == "normalised_number" and not self.scope:
@@ -254,14 +261,23 @@ class _LineMatcher:
                                                            f"(prefix/leading zeros missing)")
                 resolved_written.add(written)
         for written, key in pending:
-            if written in resolved_written or not self.scope or len(key) < 4:
+            if written in resolved_written or not self.scope or len(key) < 2:
                 continue
             hits = [i for i in self._fuzzy(key) if i not in evidence.items]
+            if len(hits) > 1 or len(key) < 4:  # short or several near numbers: only the one whose amount was paid
+                hits = [i for i in hits if i.open_amount == self.line.amount]
             if len(hits) == 1:
                 evidence.add(hits[0], "fuzzy_number", f"'{written}' in the text read as {hits[0].number} "
                                                       f"(mistyped, closest of the payer's items)")
                 resolved_written.add(written)
-            elif len(key) >= 5 and written not in resolved_written:
+        for written, hit in deferred:
+            # another customer's item counts only when the amount confirms it (a parent paying for a
+            # subsidiary outside the group); else it is a typo we could not place
+            if written not in resolved_written and hit.open_amount == self.line.amount:
+                evidence.add(hit, "invoice_number", f"'{written}' in the text matched {hit.number} of another customer")
+                resolved_written.add(written)
+        for written, key in pending:
+            if written not in resolved_written and len(key) >= 5:
                 evidence.unresolved.append(written)
         return evidence
 
@@ -433,7 +449,7 @@ def match_line(line: BankLineRef, index: MatchingIndex, settings: MatchSettings,
         if matcher.customer is not None:
             evidence = matcher.gather()  # now numbers without prefix and typos can be read in its items
     proposal = matcher.explain(evidence)
-    if proposal is None and not evidence.items:
+    if proposal is None:
         proposal = matcher.by_amount()
     if proposal is not None:
         return proposal

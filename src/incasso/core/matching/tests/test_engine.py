@@ -100,7 +100,8 @@ def test_partial_payment_of_a_referenced_invoice_leaves_a_short_payment():
     proposal = match_line(line("500.00", "FA00000123", iban=DURAND.ibans[0]), INDEX, SETTINGS, AS_OF)
     assert proposal.allocations == (ProposedAllocation(11, D("500.00")),)
     assert proposal.residual_kind == "short_payment" and proposal.residual == D("700.00")
-    assert not proposal.is_auto(SETTINGS)
+    # the allocation is as certain as the reference; the open rest is for a person to chase
+    assert proposal.is_auto(SETTINGS) and "short by 700.00 EUR" in proposal.reason
 
 
 def test_overpayment_leaves_the_rest_on_account():
