@@ -52,7 +52,7 @@ from incasso.ledger.models import Allocation, Customer, Item
 
 
 def _locked_line(line_id: int) -> BankLine:
-    line = BankLine.objects.select_for_update().filter(pk=line_id).select_related("entity").first()
+    line = BankLine.objects.select_for_update(of=("self",)).filter(pk=line_id).select_related("entity").first()
     if line is None:
         raise CashError(CashErrorCode.NOT_FOUND, f"bank line {line_id} does not exist")
     return line

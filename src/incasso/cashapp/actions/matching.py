@@ -142,7 +142,7 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None)
 def _save_outcome(line_id: int, proposal, customer_id: int | None, allocations: list[dict[str, str]],  # type: ignore[no-untyped-def]
                   seen_before: bool, settings: MatchSettings, as_of: date, report: RunReport, *, by: Actor) -> None:
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().select_related("entity").get(pk=line_id)
+        line = BankLine.objects.select_for_update(of=("self",)).select_related("entity").get(pk=line_id)
         if line.state != LineState.UNMATCHED:
             report.unchanged += 1  # a person applied it while the run was going
             return
