@@ -22,9 +22,12 @@ LEGAL_FORMS = frozenset({
 # Dotted and spaced spellings joined before tokenising ("S.R.L.", "S. A.", "S.p.A.", "GmbH & Co. KG").
 _DOTTED_FORM = re.compile(r"\b((?:[a-z]{1,2}\s?\.\s?){2,4})(?=\s|$)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text  # the common case, and ten times faster than decomposing
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -43,7 +46,7 @@ def normalise_name(name: str) -> str:
 
 def compact(text: str) -> str:
     """Upper case, letters and digits only."""
-    return re.sub(r"[^0-9A-Z]", "", strip_accents(text).upper())
+    return _NON_ALNUM.sub("", strip_accents(text).upper())
 
 
 _PREFIX_DIGITS = re.compile(r"^([A-Z]*)(\d+)$")
@@ -51,7 +54,7 @@ _PREFIX_DIGITS = re.compile(r"^([A-Z]*)(\d+)$")
 
 def canonical(number: str) -> str:
     """Letter prefix + digits without leading zeros (FA-0000123 → FA123); other shapes stay compact."""
-    packed = compact(number)
+    packed = number if number.isalnum() and number.isascii() and number.isupper() else compact(number)
     match = _PREFIX_DIGITS.match(packed)
     if not match:
         return packed
