@@ -54,8 +54,14 @@ class Command(BaseCommand):
         inspect = subcommands.add_parser("inspect", help="parse files and print what they hold; imports nothing")
         inspect.add_argument("files", nargs="+", metavar="FILE")
         inspect.add_argument("--format", dest="output", choices=("json", "table"), default="table")
+        imports = subcommands.add_parser("import", help="store statements and lines; duplicates are skipped and listed")
+        imports.add_argument("files", nargs="+", metavar="FILE")
+        imports.add_argument("--dry-run", action="store_true", help="report what would be added; write nothing")
 
     def handle(self, *args: object, **options: Any) -> None:
+        if options["subcommand"] == "import":
+            self._import(options["files"], dry_run=options["dry_run"])
+            return
         summaries: list[dict[str, Any]] = []
         failures: list[ParseError] = []
         for name in options["files"]:
@@ -87,3 +93,25 @@ class Command(BaseCommand):
         for row in summaries:
             for warning in row["warnings"]:
                 self.stdout.write(f"warning: {row['file']} ({row['account']}): {warning}")
+
+    def _import(self, files: list[str], *, dry_run: bool) -> None:
+        """``bank import``: each file in its own transaction; an unreadable file is reported and skipped."""
+        from incasso.audit.events import Actor
+        from incasso.cashapp.actions import import_statement_file
+
+        failed = 0
+        for name in files:
+            try:
+                report = import_statement_file(name, by=Actor(None, "bank-import"), dry_run=dry_run)
+            except (ParseError, OSError) as error:
+                self.stderr.write(str(error))
+                failed += 1
+                continue
+            self.stdout.write(report.summary())
+            for statement in report.statements:
+                for duplicate in statement.duplicate_lines:
+                    self.stdout.write(f"  duplicate skipped: {duplicate}")
+                for warning in statement.warnings:
+                    self.stdout.write(f"  warning: {warning}")
+        if failed:
+            raise SystemExit(1)
