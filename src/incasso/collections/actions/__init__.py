@@ -1,0 +1,1 @@
+"""Business verbs of the collections workbench; views, CLI and API call these and nothing else."""

@@ -1,0 +1,66 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivityKind(models.TextChoices):
+    """How the collector was in touch with the customer."""
+
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    MEETING = "meeting", _("Meeting")
+    NOTE = "note", _("Note")  # internal note, no contact with the customer
+
+
+class Outcome(models.TextChoices):
+    """What the contact gave."""
+
+    REACHED = "reached", _("Reached")  # spoke to the right person
+    NO_ANSWER = "no_answer", _("No answer")
+    LEFT_MESSAGE = "left_message", _("Left a message")
+    WRONG_CONTACT = "wrong_contact", _("Wrong contact")
+    PROMISED = "promised", _("Promised to pay")  # a promise to pay was recorded with it
+    DISPUTED = "disputed", _("Disputed")  # the customer contests items
+    REFUSED = "refused", _("Refused to pay")
+    PAID_ALREADY = "paid_already", _("Says paid already")  # cash application should look for it
+    SENT = "sent", _("Sent")  # an e-mail that went out
+
+
+# Outcomes that mean the customer was actually talked to (they reset "days since contact").
+CONTACT_MADE = frozenset({
+    Outcome.REACHED, Outcome.PROMISED, Outcome.DISPUTED, Outcome.REFUSED, Outcome.PAID_ALREADY, Outcome.SENT,
+})
+
+
+class PromiseStatus(models.TextChoices):
+    """A promise to pay from recording to judgement (after promised date + tolerance days)."""
+
+    OPEN = "open", _("Open")  # promised date + tolerance not yet passed
+    KEPT = "kept", _("Kept")  # the promised amount arrived in time
+    PARTIALLY_KEPT = "partially_kept", _("Partially kept")  # some cash arrived, not enough
+    BROKEN = "broken", _("Broken")  # nothing arrived by the deadline
+    CANCELLED = "cancelled", _("Cancelled")  # withdrawn by the collector (wrong entry, superseded)
+
+
+class EntryStatus(models.TextChoices):
+    """A worklist entry is open until the collector completes it (or snoozes it to a follow-up)."""
+
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+
+
+class TaskPriority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class EmailTemplate(models.TextChoices):
+    """Customer e-mails a collector can send; each exists in every customer language."""
+
+    PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
+    PROMISE_CONFIRMATION = "promise_confirmation", _("Promise confirmation")
+    STATEMENT_OF_ACCOUNT = "statement_of_account", _("Statement of account")
+
+
+EMAIL_LANGUAGES = ("en", "fr", "es", "de", "it", "ro", "pt")
