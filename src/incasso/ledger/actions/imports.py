@@ -21,8 +21,9 @@ Audit: entities, customers and contacts get one created/updated event per row; i
 the file's ``import.completed`` event, which also carries the counts (a million ``item.created``
 rows would double the import's cost and say nothing the ImportBatch does not).
 
-Items are written with bulk SQL (``ledger.importers.sql``): COPY on PostgreSQL, executemany on
-SQLite, so a million-row extract imports in seconds, not hours.
+Items are checked by a fast loop (``incasso.core.erp_items``) and written with bulk SQL
+(``ledger.importers.sql``) while the file is still being read: COPY on PostgreSQL, executemany on
+SQLite; see ``ledger.actions.import_items``.
 """
 
 from __future__ import annotations
@@ -35,30 +36,27 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, build, record, record_many
-from incasso.core.calendar import local_date
+from incasso.core.erp_items import ItemChecker
 from incasso.core.erp_rows import (
     CANONICAL,
-    CREDIT_ITEM_KINDS,
     ContactRow,
     CustomerRow,
     EntityRow,
-    ItemRow,
     Mapping,
     RowError,
     parse_contacts,
     parse_customers,
     parse_entities,
-    parse_items,
     resolve_header,
 )
-from incasso.ledger.choices import AllocationSource
+from incasso.ledger.actions.import_items import ItemImport
 from incasso.ledger.importers.readers import FileFormatError, Table, read_table
-from incasso.ledger.importers.sql import insert_rows, lock_for_import, reserve_ids, update_rows
+from incasso.ledger.importers.sql import bulk_session, lock_for_import
 from incasso.ledger.models import Contact, Customer, CustomerGroup, CustomerIban, ImportBatch, LegalEntity
 
 Progress = Callable[[str, int, int], None]
@@ -137,19 +135,22 @@ def import_erp_file(
         report.errors = [error.format(table.name) for error in header_errors]
         return report
     rows = _counted(table.rows, progress, "checking", table.row_count)
-    parsers = {"entities": parse_entities, "customers": parse_customers, "contacts": parse_contacts}
-    if kind == "items":
-        parsed, errors = parse_items(rows, layout, mapping)
-    else:
-        parsed, errors = parsers[kind](rows, layout)  # type: ignore[operator]
-    report.rows = len(parsed) + len({error.line for error in errors})
-    importer = {"entities": _import_entities, "customers": _import_customers,
-                "contacts": _import_contacts, "items": _import_items}[kind]
     clock = timezone.now()
+    if kind == "items":
+        _import_item_file(table, rows, layout, mapping, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
+                          progress=progress)
+        report.seconds = time.perf_counter() - started
+        return report
+    parsers = {"entities": parse_entities, "customers": parse_customers, "contacts": parse_contacts}
+    try:
+        parsed, errors = parsers[kind](rows, layout)  # type: ignore[operator]
+    except FileFormatError as exc:
+        report.errors.append(str(exc))
+        return report
+    report.rows = len(parsed) + len({error.line for error in errors})
+    importer = {"entities": _import_entities, "customers": _import_customers, "contacts": _import_contacts}[kind]
     try:
         with transaction.atomic():
-            if not dry_run and kind == "items":
-                lock_for_import("ledger_item", "ledger_allocation")
             importer(parsed, errors, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
                      progress=progress, file_name=table.name)
             if errors:
@@ -159,11 +160,41 @@ def import_erp_file(
             if dry_run:
                 transaction.set_rollback(True)
     except _Rejected:
-        report.errors = [error.format(table.name) for error in sorted(errors, key=lambda e: e.line)]
-        report.created = report.updated = report.unchanged = 0
-        report.allocations_created = report.allocations_reversed = 0
+        _rejected(report, errors, table.name)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _rejected(report: ImportReport, errors: list[RowError], file_name: str) -> None:
+    report.errors = [error.format(file_name) for error in sorted(errors, key=lambda e: e.line)]
+    report.created = report.updated = report.unchanged = 0
+    report.allocations_created = report.allocations_reversed = 0
+
+
+def _import_item_file(table: Table, rows: Iterable[tuple[int, list[str]]], layout, mapping: Mapping,  # type: ignore[no-untyped-def]
+                      report: ImportReport, *, by: Actor, clock, as_of: date | None, dry_run: bool,
+                      progress: Progress | None) -> None:
+    """Items: rows are checked while they are written (see ``ledger.actions.import_items``)."""
+    checker = ItemChecker(layout, mapping)
+    try:
+        with bulk_session(), transaction.atomic():
+            if not dry_run:
+                lock_for_import("ledger_item", "ledger_allocation")
+            ItemImport(report, checker.errors, layout, by=by, dry_run=dry_run, clock=clock, as_of=as_of,
+                       progress=progress, file_name=table.name).run(checker.check(rows))
+            report.rows = checker.rows_seen
+            if checker.errors:
+                raise _Rejected
+            if not dry_run:
+                _record_batch(table, report, by=by, clock=clock)
+            if dry_run:
+                transaction.set_rollback(True)
+    except _Rejected:
+        _rejected(report, checker.errors, table.name)
+    except FileFormatError as exc:  # the CSV broke down part-way: nothing was kept
+        report.rows = checker.rows_seen
+        _rejected(report, [], table.name)
+        report.errors = [str(exc)]
 
 
 def _counted(rows: Iterable[tuple[int, list[str]]], progress: Progress | None, stage: str,
@@ -417,183 +448,3 @@ def _import_contacts(rows: list[ContactRow], errors: list[RowError], report: Imp
                             before=before, after=after))
     if not errors:
         record_many(events)
-
-
-# -- open items -------------------------------------------------------------------------------------
-
-_ITEM_FIELDS = ("customer_id", "document_date", "posting_date", "due_date", "currency", "amount",
-                "amount_entity", "reference", "external_id", "text")
-_ITEM_INSERT = ("id", "entity_id", "customer_id", "kind", "number", "document_date", "posting_date", "due_date",
-                "currency", "amount", "open_amount", "amount_entity", "reference", "external_id", "text",
-                "last_activity_on", "created_at")
-_ITEM_UPDATE = (*_ITEM_FIELDS, "open_amount", "last_activity_on")
-_ALLOCATION_INSERT = ("debit_item_id", "credit_item_id", "amount", "currency", "date", "source", "note",
-                      "created_by_id", "created_at", "reversal_reason")
-_OWN_SOURCES = frozenset({AllocationSource.CASH_APPLICATION.value, AllocationSource.MANUAL.value})
-
-
-def _decimal(value: object) -> Decimal | None:
-    """SQLite hands back REAL/INTEGER for decimal columns; PostgreSQL a Decimal."""
-    if value is None or isinstance(value, Decimal):
-        return value  # type: ignore[return-value]
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-@dataclass
-class _LiveAllocations:
-    """The live allocations on one existing item, split by who made them."""
-
-    erp: Decimal = Decimal("0")
-    own: Decimal = Decimal("0")
-    erp_rows: list[tuple[int, date]] = field(default_factory=list)
-
-
-def _load_items(entity_ids: list[int]) -> dict[tuple[int, str, str], tuple]:  # type: ignore[type-arg]
-    columns = ("id", "entity_id", "kind", "number", *_ITEM_FIELDS, "open_amount", "last_activity_on")
-    placeholders = ", ".join(["%s"] * len(entity_ids))
-    found = {}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM ledger_item WHERE entity_id IN ({placeholders})", entity_ids)
-        for row in cursor.fetchall():
-            found[(row[1], row[2], row[3])] = row
-    return found
-
-
-def _load_live_allocations(entity_ids: list[int]) -> dict[int, _LiveAllocations]:
-    placeholders = ", ".join(["%s"] * len(entity_ids))
-    live: dict[int, _LiveAllocations] = {}
-    with connection.cursor() as cursor:
-        for side in ("debit_item_id", "credit_item_id"):
-            cursor.execute(
-                f"SELECT a.{side}, a.id, a.amount, a.source, a.date FROM ledger_allocation a "
-                f"JOIN ledger_item i ON i.id = a.{side} "
-                f"WHERE i.entity_id IN ({placeholders}) AND a.reversed_on IS NULL",
-                entity_ids,
-            )
-            for item_id, allocation_id, amount, source, on_date in cursor.fetchall():
-                entry = live.setdefault(item_id, _LiveAllocations())
-                if source == AllocationSource.ERP:
-                    entry.erp += _decimal(amount)  # type: ignore[operator]
-                    entry.erp_rows.append((allocation_id, on_date))
-                elif source in _OWN_SOURCES:
-                    entry.own += _decimal(amount)  # type: ignore[operator]
-    return live
-
-
-def _import_items(rows: list[ItemRow], errors: list[RowError], report: ImportReport, *, by: Actor, dry_run: bool,
-                  clock, as_of: date | None, progress: Progress | None, file_name: str) -> None:  # type: ignore[no-untyped-def]
-    entities = _entities_by_code({r.entity for r in rows})
-    entity_ids = [entity.pk for entity in entities.values()]
-    import_date = {entity.pk: as_of or local_date(clock, entity.timezone) for entity in entities.values()}
-    customers: dict[tuple[int, str], int] = {}
-    if entity_ids:
-        placeholders = ", ".join(["%s"] * len(entity_ids))
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT entity_id, account, id FROM ledger_customer WHERE entity_id IN ({placeholders})",
-                           entity_ids)
-            customers = {(entity_id, account): pk for entity_id, account, pk in cursor.fetchall()}
-    existing = _load_items(entity_ids) if entity_ids else {}
-    live = _load_live_allocations(entity_ids) if existing else {}
-
-    new_items: list[tuple[ItemRow, int, int, date | None]] = []  # row, entity id, customer id, cleared on
-    updates: list[tuple] = []  # type: ignore[type-arg]
-    reversals: list[tuple[int, date, int | None, str]] = []
-    new_erp_allocations: list[tuple[int | None, str, Decimal, str, date]] = []  # item id, kind, amount, currency, date
-    events = []
-    no_allocations = _LiveAllocations()
-    entity_ids_by_code = {code: entity.pk for code, entity in entities.items()}
-    for row in rows:
-        entity_id = entity_ids_by_code.get(row.entity)
-        if entity_id is None:
-            errors.append(RowError(row.line, "entity", f"unknown entity {row.entity!r}"))
-            continue
-        customer_id = customers.get((entity_id, row.account))
-        if customer_id is None:
-            errors.append(RowError(row.line, "account", f"unknown customer {row.account!r} in entity {row.entity}"))
-            continue
-        today = import_date[entity_id]
-        cleared = row.amount - row.erp_open
-        current = existing.get((entity_id, row.kind, row.number)) if existing else None
-        if current is None:
-            new_items.append((row, entity_id, customer_id, (row.cleared_date or today) if cleared else None))
-            if len(report.planned) < _PLANNED_SHOWN:
-                report.plan("create item", f"{row.entity} {row.kind} {row.number}")
-            continue
-        item_id = current[0]
-        stored = dict(zip(("id", "entity_id", "kind", "number", *_ITEM_FIELDS, "open_amount", "last_activity_on"),
-                          current, strict=True))
-        for name in ("amount", "amount_entity", "open_amount"):
-            stored[name] = _decimal(stored[name])
-        wanted = {
-            "customer_id": customer_id, "document_date": row.document_date, "posting_date": row.posting_date,
-            "due_date": row.due_date, "currency": row.currency, "amount": row.amount,
-            "amount_entity": row.amount_entity, "reference": row.reference, "external_id": row.external_id,
-            "text": row.text,
-        }
-        wanted = {name: value for name, value in wanted.items() if value is not None}
-        allocated = live.get(item_id, no_allocations)
-        if row.amount < allocated.own:
-            errors.append(RowError(row.line, "amount", f"amount {row.amount} is below the {allocated.own} "
-                                                       f"Incasso already allocated to {row.kind} {row.number}"))
-            continue
-        erp_target = max(Decimal("0"), cleared - allocated.own)
-        open_amount = row.amount - erp_target - allocated.own
-        before, after = _changes(stored, wanted)
-        last_activity = stored["last_activity_on"]
-        erp_changed = erp_target != allocated.erp
-        if erp_changed:
-            for allocation_id, allocated_on in allocated.erp_rows:
-                reversals.append((allocation_id, max(today, allocated_on), by.user.pk if by.user else None,
-                                  f"superseded by ERP extract {file_name}"[:200]))
-                last_activity = max(filter(None, (last_activity, today, allocated_on)))
-            if erp_target:
-                on_date = row.cleared_date or today
-                new_erp_allocations.append((item_id, row.kind, erp_target, row.currency, on_date))
-                last_activity = max(filter(None, (last_activity, on_date)))
-            before["erp_cleared"], after["erp_cleared"] = str(allocated.erp), str(erp_target)
-        if open_amount != stored["open_amount"]:
-            before["open_amount"], after["open_amount"] = str(stored["open_amount"]), str(open_amount)
-        if not after:
-            report.unchanged += 1
-            continue
-        report.updated += 1
-        report.plan("update item", f"{row.entity} {row.kind} {row.number}: {', '.join(after)}")
-        merged = {name: wanted.get(name, stored[name]) for name in _ITEM_FIELDS}
-        for name in ("reference", "external_id", "text"):
-            merged[name] = merged[name] or ""
-        updates.append((item_id, *(merged[name] for name in _ITEM_FIELDS), open_amount, last_activity))
-        events.append(build(EventKind.ITEM_UPDATED, actor=by, subject_type="item", subject_id=item_id,
-                            customer_id=customer_id, at=clock,
-                            message=f"{row.kind} {row.number} updated from ERP extract {file_name}",
-                            before=before, after=after))
-    report.created = len(new_items)
-    report.allocations_reversed = len(reversals)
-    report.allocations_created = len(new_erp_allocations) + sum(1 for *_, cleared_on in new_items if cleared_on)
-    if errors or dry_run:
-        return
-    created_at = connection.ops.adapt_datetimefield_value(clock)
-    first_id = reserve_ids("ledger_item", len(new_items)) if new_items else 0
-    if progress:
-        progress("writing", 0, len(new_items))
-    insert_rows("ledger_item", _ITEM_INSERT, (
-        (first_id + n, entity_id, customer_id, row.kind, row.number, row.document_date, row.posting_date,
-         row.due_date, row.currency, row.amount, row.erp_open, row.amount_entity, row.reference or "",
-         row.external_id or "", row.text or "", cleared_on, created_at)
-        for n, (row, entity_id, customer_id, cleared_on) in enumerate(new_items)
-    ))
-    new_erp_allocations.extend(
-        (first_id + n, row.kind, row.amount - row.erp_open, row.currency, cleared_on)
-        for n, (row, _entity_id, _customer_id, cleared_on) in enumerate(new_items) if cleared_on
-    )
-    update_rows("ledger_item", _ITEM_UPDATE, updates)
-    update_rows("ledger_allocation", ("reversed_on", "reversed_by_id", "reversal_reason"), reversals)
-    user_id = by.user.pk if by.user else None
-    note = f"ERP extract {file_name}"[:200]
-    insert_rows("ledger_allocation", _ALLOCATION_INSERT, (
-        (None if kind in CREDIT_ITEM_KINDS else item_id, item_id if kind in CREDIT_ITEM_KINDS else None,
-         amount, currency, on_date, AllocationSource.ERP.value, note, user_id, created_at, "")
-        for item_id, kind, amount, currency, on_date in new_erp_allocations
-    ))
-    if progress:
-        progress("writing", len(new_items), len(new_items))
-    record_many(events)
