@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("incasso.web.urls")),
     path("customers/", include("incasso.ledger.urls")),
     path("reports/", include("incasso.reports.urls")),
+    path("cash/", include("incasso.cashapp.urls")),
 ]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from incasso.cashapp.choices import LineState
+from incasso.ledger.models import LegalEntity
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(label=_("Bank files"), help_text=_("camt.052/053/054, MT940/942, BAI2, CODA, "
+                                                               "Norma 43, CFONB120, X12 820 or a zip of them"))
+    dry_run = forms.BooleanField(label=_("Dry run (check only, import nothing)"), required=False)
+
+
+class QueueFilter(forms.Form):
+    entity = forms.ModelChoiceField(LegalEntity.objects.all(), required=False, label=_("Entity"),
+                                    empty_label=_("All entities"))
+    state = forms.ChoiceField(required=False, label=_("State"),
+                              choices=[("", _("To work")), *LineState.choices, ("all", _("All"))])
+    min_confidence = forms.DecimalField(required=False, min_value=Decimal(0), max_value=Decimal(1),
+                                        decimal_places=3, label=_("Confidence from"))
+    max_confidence = forms.DecimalField(required=False, min_value=Decimal(0), max_value=Decimal(1),
+                                        decimal_places=3, label=_("Confidence to"))
+    date_from = forms.DateField(required=False, label=_("Booked from"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=_("Booked to"), widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, label=_("Search"))
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=200, label=_("Why is the proposal wrong?"))
+
+
+class UnapplyForm(forms.Form):
+    reason = forms.CharField(max_length=200, label=_("Why unapply?"))

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from incasso.cashapp import views
+
+app_name = "cashapp"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("upload/", views.upload, name="upload"),
+    path("statements/", views.statement_list, name="statement_list"),
+    path("statements/<int:pk>/", views.statement_detail, name="statement_detail"),
+    path("proposals/<int:pk>/accept/", views.accept, name="accept"),
+    path("proposals/<int:pk>/reject/", views.reject, name="reject"),
+    path("lines/<int:pk>/allocate/", views.allocate_panel, name="allocate"),
+    path("lines/<int:pk>/unapply/", views.unapply_line, name="unapply"),
+    path("unapplied/", views.unapplied, name="unapplied"),
+]

@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incasso.audit.events import Actor
+from incasso.cashapp.actions import allocate_manually, apply_match, import_statement_bytes, reject_match, unapply
+from incasso.cashapp.choices import LineState, ProposalStatus
+from incasso.cashapp.errors import CashError
+from incasso.cashapp.forms import QueueFilter, RejectForm, UnapplyForm, UploadForm
+from incasso.cashapp.models import BankAccountStatement, BankLine, MatchProposal
+from incasso.core.bank import ParseError
+from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT
+from incasso.ledger.choices import CREDIT_KINDS, DEBIT_KINDS
+from incasso.ledger.errors import LedgerError
+from incasso.ledger.models import Customer, Item
+
+LINES_PER_PAGE = 50
+STATEMENTS_PER_PAGE = 50
+ITEMS_IN_PANEL = 40
+TO_WORK = (LineState.UNMATCHED, LineState.PROPOSED, LineState.PARTIALLY_APPLIED)
+AGE_BUCKETS = ((0, 30, "0–30"), (31, 60, "31–60"), (61, 90, "61–90"), (91, 180, "91–180"), (181, None, "> 180"))
+
+
+def _can_view(request) -> None:  # type: ignore[no-untyped-def]
+    if not request.user.has_perm("cashapp.view_cash"):
+        raise PermissionDenied("Cash application is for the cash application team, administrators and controllers.")
+
+
+def _can_act(request) -> None:  # type: ignore[no-untyped-def]
+    if not request.user.has_perm("cashapp.apply_cash"):
+        raise PermissionDenied("Your role reads cash application but does not change it.")
+
+
+def _back(request, fallback: str) -> HttpResponseRedirect:  # type: ignore[no-untyped-def]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target or fallback)
+
+
+def _with_live_proposals(lines):  # type: ignore[no-untyped-def]
+    return lines.prefetch_related(Prefetch(
+        "proposals", to_attr="live_proposals",
+        queryset=MatchProposal.objects.exclude(status__in=[ProposalStatus.REJECTED, ProposalStatus.SUPERSEDED])
+        .select_related("customer").order_by("-created_at", "-id"),
+    ))
+
+
+def _rows(lines: list[BankLine]) -> list[dict[str, object]]:
+    """Each line with its current proposal and the proposal's items by number (one query for all)."""
+    proposals = {line.pk: (line.live_proposals[0] if line.live_proposals else None) for line in lines}  # type: ignore[attr-defined]
+    item_ids = {int(a["item_id"]) for p in proposals.values() if p for a in p.allocations}
+    numbers = dict(Item.objects.filter(pk__in=item_ids).values_list("pk", "number"))
+    rows = []
+    for line in lines:
+        proposal = proposals[line.pk]
+        rows.append({
+            "line": line, "proposal": proposal,
+            "allocations": [(numbers.get(int(a["item_id"]), "?"), Decimal(a["amount"]), Decimal(a.get("discount") or 0))
+                            for a in (proposal.allocations if proposal else [])],
+            "confidence_pct": round(proposal.confidence * 100) if proposal else None,
+        })
+    return rows
+
+
+def queue(request):  # type: ignore[no-untyped-def]
+    _can_view(request)
+    form = QueueFilter(request.GET or None)
+    lines = BankLine.objects.filter(sign="CRDT").select_related("entity", "customer", "statement")
+    state = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        state = data["state"]
+        if data["entity"]:
+            lines = lines.filter(entity=data["entity"])
+        if data["min_confidence"] is not None:
+            lines = lines.filter(proposals__confidence__gte=data["min_confidence"],
+                                 proposals__status=ProposalStatus.PROPOSED)
+        if data["max_confidence"] is not None:
+            lines = lines.filter(proposals__confidence__lte=data["max_confidence"],
+                                 proposals__status=ProposalStatus.PROPOSED)
+        if data["date_from"]:
+            lines = lines.filter(booking_date__gte=data["date_from"])
+        if data["date_to"]:
+            lines = lines.filter(booking_date__lte=data["date_to"])
+        if data["q"]:
+            q = data["q"].strip()
+            lines = lines.filter(Q(counterparty_name__icontains=q) | Q(remittance_text__icontains=q) |
+                                 Q(structured_reference__icontains=q.replace(" ", "")) | Q(bank_reference=q) |
+                                 Q(customer__account=q))
+    if state == "all":
+        pass
+    elif state:
+        lines = lines.filter(state=state)
+    else:
+        lines = lines.filter(state__in=TO_WORK)
+    lines = _with_live_proposals(lines.distinct().order_by("booking_date", "pk"))
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    counts = dict(BankLine.objects.filter(sign="CRDT").values_list("state").annotate(n=Count("pk")).order_by())
+    return render(request, "cashapp/queue.html", {
+        "form": form, "page": page, "rows": _rows(list(page.object_list)),
+        "state_counts": [(label, counts.get(value, 0)) for value, label in LineState.choices
+                         if value != LineState.IGNORED],
+        "can_act": request.user.has_perm("cashapp.apply_cash"),
+        "request_key": uuid.uuid4().hex, "filtered": any(v for k, v in request.GET.items() if k != "page"),
+    })
+
+
+def upload(request):  # type: ignore[no-untyped-def]
+    _can_view(request)
+    reports, failures = [], []
+    if request.method == "POST":
+        _can_act(request)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            actor = Actor.of(request.user)
+            for uploaded in form.cleaned_data["files"]:
+                try:
+                    reports.append(import_statement_bytes(uploaded.read(), uploaded.name, by=actor,
+                                                          dry_run=form.cleaned_data["dry_run"]))
+                except ParseError as error:
+                    failures.append(str(error))
+            form = UploadForm()
+    else:
+        form = UploadForm()
+    return render(request, "cashapp/upload.html", {
+        "form": form, "reports": reports, "failures": failures,
+        "can_act": request.user.has_perm("cashapp.apply_cash"),
+    }, status=400 if failures and not reports else 200)
+
+
+def statement_list(request):  # type: ignore[no-untyped-def]
+    _can_view(request)
+    statements = (BankAccountStatement.objects.select_related("entity", "file")
+                  .annotate(applied=Count("lines", filter=Q(lines__state=LineState.APPLIED)),
+                            to_work=Count("lines", filter=Q(lines__state__in=TO_WORK)))
+                  .order_by("-imported_at", "-pk"))
+    page = Paginator(statements, STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cashapp/statement_list.html", {"page": page})
+
+
+def statement_detail(request, pk: int):  # type: ignore[no-untyped-def]
+    _can_view(request)
+    statement = get_object_or_404(BankAccountStatement.objects.select_related("entity", "file", "imported_by"),
+                                  pk=pk)
+    lines = _with_live_proposals(statement.lines.select_related("customer", "entity", "statement")
+                                 .order_by("sequence"))
+    page = Paginator(lines, 200).get_page(request.GET.get("page"))
+    return render(request, "cashapp/statement_detail.html", {
+        "statement": statement, "page": page, "rows": _rows(list(page.object_list)),
+        "warnings": [w for w in statement.warning_text.splitlines() if w],
+        "can_act": request.user.has_perm("cashapp.apply_cash"), "request_key": uuid.uuid4().hex,
+    })
+
+
+@require_POST
+def accept(request, pk: int):  # type: ignore[no-untyped-def]
+    _can_act(request)
+    try:
+        proposal = apply_match(pk, by=Actor.of(request.user),
+                               idempotency_key=request.POST.get("key") or uuid.uuid4().hex)
+        messages.success(request, _("Applied: bank line %(ref)s.") % {"ref": proposal.line.line_ref})
+    except (CashError, LedgerError) as error:
+        messages.error(request, error.message)
+    return _back(request, reverse("cashapp:queue"))
+
+
+@require_POST
+def reject(request, pk: int):  # type: ignore[no-untyped-def]
+    _can_act(request)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the proposal is wrong before rejecting it."))
+        return _back(request, reverse("cashapp:queue"))
+    try:
+        reject_match(pk, by=Actor.of(request.user), reason=form.cleaned_data["reason"])
+        messages.success(request, _("Proposal rejected; the line is back for manual allocation."))
+    except CashError as error:
+        messages.error(request, error.message)
+    return _back(request, reverse("cashapp:queue"))
+
+
+@require_POST
+def unapply_line(request, pk: int):  # type: ignore[no-untyped-def]
+    _can_act(request)
+    form = UnapplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the line is unapplied."))
+        return _back(request, reverse("cashapp:queue"))
+    try:
+        unapply(pk, by=Actor.of(request.user), reason=form.cleaned_data["reason"])
+        messages.success(request, _("Unapplied: the items are open again and the cash is unapplied."))
+    except (CashError, LedgerError) as error:
+        messages.error(request, error.message)
+    return _back(request, reverse("cashapp:queue"))
+
+
+def allocate_panel(request, pk: int):  # type: ignore[no-untyped-def]
+    """The side panel: search a customer's open items and split the line across them by hand."""
+    _can_view(request)
+    line = get_object_or_404(BankLine.objects.select_related("entity", "customer", "payment_item"), pk=pk)
+    error = ""
+    if request.method == "POST":
+        _can_act(request)
+        parts = []
+        for key, value in request.POST.items():
+            if key.startswith("amount_") and value.strip():
+                try:
+                    parts.append((int(key.removeprefix("amount_")), Decimal(value.strip().replace(",", "."))))
+                except (ValueError, InvalidOperation):
+                    error = _("%(value)s is not an amount.") % {"value": value}
+        if not error:
+            try:
+                allocate_manually(line.pk, parts, by=Actor.of(request.user),
+                                  idempotency_key=request.POST.get("key") or uuid.uuid4().hex)
+                messages.success(request, _("Allocated by hand: bank line %(ref)s.") % {"ref": line.line_ref})
+                return _back(request, reverse("cashapp:queue"))
+            except (CashError, LedgerError) as failure:
+                error = failure.message
+    q = request.GET.get("q", "").strip()
+    customers = Customer.objects.filter(entity_id=line.entity_id).exclude(account=SUSPENSE_ACCOUNT)
+    if q:
+        customers = customers.filter(Q(account__iexact=q) | Q(name__icontains=q) | Q(items__number__iexact=q))
+    elif line.customer_id and line.customer.account != SUSPENSE_ACCOUNT:
+        customers = customers.filter(pk=line.customer_id)
+    else:
+        customers = customers.none()
+    items = list(Item.objects.filter(customer__in=customers.distinct(), kind__in=list(DEBIT_KINDS), open_amount__gt=0)
+                 .select_related("customer").order_by("customer__account", "due_date", "pk")[:ITEMS_IN_PANEL])
+    left = line.payment_item.open_amount if line.payment_item_id else line.amount
+    template = "cashapp/_allocate_panel.html" if request.htmx else "cashapp/allocate.html"
+    return render(request, template, {
+        "line": line, "items": items, "q": q, "left": left, "error": error, "request_key": uuid.uuid4().hex,
+        "can_act": request.user.has_perm("cashapp.apply_cash"),
+    }, status=400 if error else 200)
+
+
+def unapplied(request):  # type: ignore[no-untyped-def]
+    """Unapplied cash and credit balances (open credit items), by age."""
+    _can_view(request)
+    as_of = _as_of(request)
+    credits = (Item.objects.filter(kind__in=list(CREDIT_KINDS), open_amount__gt=0)
+               .select_related("customer", "entity").order_by("document_date", "pk"))
+    entity = request.GET.get("entity")
+    if entity and entity.isdigit():
+        credits = credits.filter(entity_id=int(entity))
+    page = Paginator(credits, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(item, (as_of - item.document_date).days, _bucket((as_of - item.document_date).days),
+             item.customer.account == SUSPENSE_ACCOUNT) for item in page.object_list]
+    totals: dict[tuple[str, str], Decimal] = {}
+    for document_date, currency, open_amount in credits.values_list("document_date", "currency", "open_amount"):
+        key = (_bucket((as_of - document_date).days), currency)
+        totals[key] = totals.get(key, Decimal(0)) + open_amount
+    currencies = sorted({currency for _, currency in totals})
+    return render(request, "cashapp/unapplied.html", {
+        "page": page, "rows": rows, "as_of": as_of, "buckets": [label for *_, label in AGE_BUCKETS],
+        "totals": [(currency, [totals.get((label, currency), Decimal(0)) for *_, label in AGE_BUCKETS])
+                   for currency in currencies],
+    })
+
+
+def _as_of(request) -> date:  # type: ignore[no-untyped-def]
+    try:
+        return date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return timezone.now().date()
+
+
+def _bucket(days: int) -> str:
+    for low, high, label in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return label
+    return AGE_BUCKETS[0][2]
