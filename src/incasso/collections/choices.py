@@ -60,7 +60,6 @@ class EmailTemplate(models.TextChoices):
 
     PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
     PROMISE_CONFIRMATION = "promise_confirmation", _("Promise confirmation")
-    STATEMENT_OF_ACCOUNT = "statement_of_account", _("Statement of account")
 
 
 EMAIL_LANGUAGES = ("en", "fr", "es", "de", "it", "ro", "pt")
