@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from incasso.accounts.actions import create_user_with_roles
 from incasso.accounts.choices import Role
 from incasso.audit.events import SYSTEM
 from incasso.cashapp.actions import import_statement_bytes, run_matching
@@ -17,9 +18,12 @@ from incasso.cashapp.choices import LineState, ProposalStatus
 from incasso.cashapp.models import BankLine, MatchProposal
 from incasso.cashapp.tests.samples import ACME_IBAN, MT940, acme, acme_invoices, camt053, camt053_entry, our_entity
 from incasso.ledger.models import Item
-from incasso.web.tests.fixtures import a_user
 
 pytestmark = pytest.mark.django_db
+
+
+def a_user(username: str, *roles: Role):  # type: ignore[no-untyped-def]
+    return create_user_with_roles(username, "correct horse battery", list(roles), by=SYSTEM)
 
 
 @pytest.fixture
