@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from incasso.audit.events import Actor
 from incasso.core.aging import DEFAULT_BUCKET_SPEC, AgingError, parse_buckets
 from incasso.core.money import MoneyError, is_currency, parse_amount
+from incasso.disputes import exports as disputes_report
 from incasso.ledger.models import LegalEntity
 from incasso.reports import exports
 from incasso.reports.actions import take_aging_snapshot
@@ -72,9 +73,12 @@ class Command(BaseCommand):
         aging.add_argument("-o", "--output", help="file to write (required for xlsx)")
         snapshot = sub.add_parser("aging-snapshot", help="store today's aging totals per entity and print them")
         snapshot.add_argument("--as-of", help="YYYY-MM-DD; default: each entity's local today")
+        disputes_report.add_report_arguments(sub)  # incasso report disputes --from D1 --to D2 ...
 
     def handle(self, *args: object, **options: object) -> None:
-        if options["report"] == "aging-snapshot":
+        if options["report"] == "disputes":
+            disputes_report.run_report(options, self.stdout, self.stderr)
+        elif options["report"] == "aging-snapshot":
             self._snapshot(options)
         else:
             self._aging(options)
