@@ -10,10 +10,11 @@ How the query finds an item's open amount as of D (the rules are those of ``inca
   amount corrected by the allocations that changed it after D: one made after D and still live is
   added back; one made on/before D and reversed after D is taken off again. Those allocations are
   pre-aggregated per item in one pass over ``ledger_allocation`` and joined.
-* The two parts are a ``UNION ALL``; the outer query buckets by comparing the reference date with
-  cutoff dates computed in Python (``bucket_cutoffs``), signs credit kinds negative, and groups by
-  group key and currency with one column per bucket. Every value is a parameter; the SQL text is
-  the same on SQLite and PostgreSQL.
+* Each part is grouped by group key and currency on its own, with one column per bucket: a
+  conditional SUM over a range of reference dates between cutoffs computed in Python
+  (``bucket_cutoffs``), credit kinds signed negative. The two small results are added up in an outer
+  GROUP BY (the drill-down uses the parts as one ``UNION ALL``). Every value is a parameter; the SQL
+  text is the same on SQLite and PostgreSQL.
 
 Amounts are summed as integer hundredths (every amount column has two decimal places): SQLite
 stores decimals as binary floats, and integer sums keep the totals exact to the cent on both
@@ -22,7 +23,8 @@ databases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -235,8 +237,7 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     sql = f"SELECT g.*{label_columns} FROM ({grouped}) g{label_joins}"
     width = len(buckets)
     rows: list[tuple[object, AgingRow]] = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        _give_the_aggregate_memory(cursor)
+    with _aggregate_memory(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         for record in cursor.fetchall():
             group_key, currency = record[0], record[1]
@@ -247,12 +248,18 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     return rows
 
 
-def _give_the_aggregate_memory(cursor) -> None:  # type: ignore[no-untyped-def]
-    """On PostgreSQL, let this transaction's hash aggregate hold a hundred thousand customers in
-    memory instead of spilling to disk (the default 4 MB work_mem spills at about 20,000 groups).
-    A session setting, not part of the query: the aging SQL itself is the same on both databases."""
-    if connection.vendor == "postgresql":
+@contextmanager
+def _aggregate_memory() -> Iterator[None]:
+    """On PostgreSQL, let the hash aggregate hold a hundred thousand customers in memory instead of
+    spilling to disk (the default 4 MB work_mem spills at about 20,000 groups), for this transaction
+    only. A setting, not part of the query: the aging SQL is the same on both databases. SQLite gets
+    no transaction here: its IMMEDIATE mode would make a read-only report take the write lock."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
 
 
 def _merge(rows: Sequence[AgingRow]) -> list[AgingRow]:
