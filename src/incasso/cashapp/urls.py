@@ -6,6 +6,7 @@ app_name = "cashapp"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("upload/", views.upload, name="upload"),
+    path("run/", views.run, name="run"),
     path("statements/", views.statement_list, name="statement_list"),
     path("statements/<int:pk>/", views.statement_detail, name="statement_detail"),
     path("proposals/<int:pk>/accept/", views.accept, name="accept"),

@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incasso.audit.events import Actor
-from incasso.cashapp.actions import allocate_manually, apply_match, import_statement_bytes, reject_match, unapply
+from incasso.cashapp.actions import (
+    allocate_manually,
+    apply_match,
+    import_statement_bytes,
+    reject_match,
+    run_matching,
+    unapply,
+)
 from incasso.cashapp.choices import LineState, ProposalStatus
 from incasso.cashapp.errors import CashError
 from incasso.cashapp.forms import QueueFilter, RejectForm, UnapplyForm, UploadForm
@@ -176,6 +183,18 @@ def accept(request, pk: int):  # type: ignore[no-untyped-def]
         messages.success(request, _("Applied: bank line %(ref)s.") % {"ref": proposal.line.line_ref})
     except (CashError, LedgerError) as error:
         messages.error(request, error.message)
+    return _back(request, reverse("cashapp:queue"))
+
+
+@require_POST
+def run(request):  # type: ignore[no-untyped-def]
+    """Match every unmatched line now (as of today's date); small batches run within the request."""
+    _can_act(request)
+    report = run_matching(timezone.now().date(), by=Actor.of(request.user))
+    messages.success(request, _("Matching: %(lines)s line(s), %(auto)s applied automatically, %(queued)s queued, "
+                                "%(unidentified)s unidentified.") % {
+        "lines": report.lines, "auto": report.auto_applied, "queued": report.queued,
+        "unidentified": report.unidentified})
     return _back(request, reverse("cashapp:queue"))
 
 
