@@ -8,5 +8,7 @@ urlpatterns = [
     path("", include("incasso.web.urls")),
     path("customers/", include("incasso.ledger.urls")),
     path("reports/", include("incasso.reports.urls")),
+    path("disputes/", include("incasso.disputes.urls")),
+    path("worklist/", include("incasso.collections.urls")),
     path("cash/", include("incasso.cashapp.urls")),
 ]

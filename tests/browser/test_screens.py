@@ -66,6 +66,7 @@ def test_a_collector_works_a_customer_and_switches_to_french(page, screenshot, l
     page.goto("/accounts/login/")
     screenshot("login")
     sign_in(page, "anna")
+    page.get_by_role("link", name="Customers").click()  # a collector lands on the worklist
 
     expect(page.get_by_role("heading", name="Customers")).to_be_visible()
     expect(page.locator(".chip-role")).to_have_text("Collector")
@@ -85,7 +86,7 @@ def test_a_collector_works_a_customer_and_switches_to_french(page, screenshot, l
     expect(page.locator("#open-items tbody tr")).to_have_count(6)
     expect(page.locator("#timeline")).to_contain_text("Credit limit raised to 25 000 EUR")
     expect(page.locator("#customer-aging-table")).to_be_visible()  # loaded by htmx
-    expect(page.get_by_text("Jeanne Martin")).to_be_visible()
+    expect(page.get_by_text("Jeanne Martin", exact=True)).to_be_visible()
     screenshot("customer-page")
 
     page.locator("details.menu summary").click()

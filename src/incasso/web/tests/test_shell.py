@@ -20,14 +20,23 @@ def test_the_login_page_is_styled_and_offers_no_sign_up(client):  # type: ignore
     assert "sign up" not in html.lower()
 
 
-def test_signing_in_lands_on_the_customer_list(client):  # type: ignore[no-untyped-def]
+def test_signing_in_lands_a_collector_on_the_worklist(client):  # type: ignore[no-untyped-def]
     a_user("anna", Role.COLLECTOR)
 
     response = client.post(reverse("account_login"), {"login": "anna", "password": "correct horse battery"},
                            follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("ledger:customer_list")
+    assert response.redirect_chain[-1][0] == reverse("collections:worklist")
     assert '<span class="chip chip-role">Collector</span>' in response.content.decode()
+
+
+def test_signing_in_lands_a_controller_on_the_customer_list(client):  # type: ignore[no-untyped-def]
+    a_user("clara", Role.CONTROLLER)
+
+    response = client.post(reverse("account_login"), {"login": "clara", "password": "correct horse battery"},
+                           follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("ledger:customer_list")
 
 
 def test_a_wrong_password_says_so_on_the_login_page(client):  # type: ignore[no-untyped-def]

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from incasso.collections.choices import ActivityKind, EmailTemplate, Outcome, TaskPriority
+from incasso.collections.models.strategy import CONDITION_CHOICES
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, initial=ActivityKind.CALL)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Outcome.choices if c[0] != Outcome.SENT])
+    contact = forms.TypedChoiceField(label=_("Contact"), required=False, coerce=int, empty_value=None)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DATE)
+    promise_amount = forms.DecimalField(label=_("Promised amount"), required=False, min_value=0, decimal_places=2)
+    promise_date = forms.DateField(label=_("Promised date"), required=False, widget=DATE)
+    items = forms.TypedMultipleChoiceField(label=_("Items concerned"), required=False, coerce=int)
+
+    def __init__(self, *args, contacts=(), items=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [("", "—")] + [(c.pk, str(c)) for c in contacts]
+        self.fields["items"].choices = [(i.pk, i.number) for i in items]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        amount, when = data.get("promise_amount"), data.get("promise_date")
+        if (amount is None) != (when is None):
+            raise forms.ValidationError(_("A promise needs both an amount and a date."))
+        if data.get("outcome") == Outcome.PROMISED and amount is None:
+            self.add_error("promise_amount", _("Enter the promised amount and date."))
+        return data
+
+
+class EmailForm(forms.Form):
+    template = forms.ChoiceField(label=_("Template"), choices=EmailTemplate.choices)
+    contact = forms.TypedChoiceField(label=_("To"), required=False, coerce=int, empty_value=None)
+    follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DATE)
+
+    def __init__(self, *args, contacts=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [("", _("reminders contact"))] + [
+            (c.pk, f"{c} <{c.email}> {c.language.upper()}") for c in contacts if c.email]
+
+
+def _users():  # type: ignore[no-untyped-def]
+    return get_user_model().objects.order_by("username")
+
+
+class ReassignForm(forms.Form):
+    customer = forms.IntegerField(widget=forms.HiddenInput)
+    collector = forms.ModelChoiceField(label=_("Collector"), queryset=_users())
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class AbsenceForm(forms.Form):
+    collector = forms.ModelChoiceField(label=_("Absent collector"), queryset=_users())
+    substitute = forms.ModelChoiceField(label=_("Substitute"), queryset=_users())
+    starts_on = forms.DateField(label=_("From"), widget=DATE)
+    ends_on = forms.DateField(label=_("Until"), widget=DATE)
+
+
+class TaskForm(forms.Form):
+    collector = forms.ModelChoiceField(label=_("Collector"), queryset=_users())
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_on = forms.DateField(label=_("Due date"), widget=DATE)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=TaskPriority.choices, coerce=int,
+                                      initial=TaskPriority.NORMAL)
+
+
+class StrategyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    segment = forms.CharField(label=_("Segment"), max_length=40, required=False)
+    lowered_percent = forms.IntegerField(label=_("Priority kept when lowered (%)"), min_value=0, max_value=100)
+    due_soon_days = forms.IntegerField(label=_("Due soon = due within (days)"), min_value=1, max_value=90)
+
+
+class RuleForm(forms.Form):
+    condition = forms.ChoiceField(label=_("Condition"), choices=CONDITION_CHOICES)
+    threshold = forms.DecimalField(label=_("Threshold"), decimal_places=2)
+    points = forms.IntegerField(label=_("Points"))
+    window_days = forms.IntegerField(label=_("Window (days)"), required=False, min_value=1)
+    label = forms.CharField(label=_("Reason shown"), required=False, max_length=120)
+
+
+RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True)
