@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Max, Q, QuerySet, Sum, When
 
+from incasso.core.money import quantize
 from incasso.disputes.choices import OPEN_STATUSES
 from incasso.disputes.models import DisputeCase, DisputeLine
 
@@ -49,10 +50,12 @@ def disputed_amounts(item_ids: Iterable[int] | None = None, customer_ids: Iterab
     ``open_amount - that`` the undisputed, collectable rest.
     """
     lines, amount = _blocking_lines(item_ids, customer_ids, as_of)
-    rows = lines.values("item_id").annotate(blocked=Sum(amount), open=Max("item__open_amount")).order_by()
+    rows = (lines.values("item_id", "item__currency").annotate(blocked=Sum(amount), open=Max("item__open_amount"))
+            .order_by())
     result = {}
     for row in rows:
-        blocked = min(row["blocked"], row["open"])
+        # SQLite's SUM drops the scale of decimals: quantize so both engines answer 300.00, not 300.
+        blocked = quantize(min(row["blocked"], row["open"]), row["item__currency"])
         if blocked > 0:
             result[row["item_id"]] = blocked
     return result
@@ -66,7 +69,7 @@ def disputed_by_customer(customer_ids: Iterable[int] | None = None,
             .annotate(blocked=Sum(amount), open=Max("item__open_amount")).order_by())
     result: dict[int, dict[str, Decimal]] = {}
     for row in rows:
-        blocked = min(row["blocked"], row["open"])
+        blocked = quantize(min(row["blocked"], row["open"]), row["item__currency"])
         if blocked > 0:
             per_currency = result.setdefault(row["item__customer_id"], {})
             per_currency[row["item__currency"]] = per_currency.get(row["item__currency"], Decimal(0)) + blocked
