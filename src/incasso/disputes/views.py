@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from incasso.audit.events import Actor
 from incasso.audit.models import AuditEvent
 from incasso.core.disputes import deadline_status
-from incasso.core.money import MoneyError, parse_amount
+from incasso.core.money import ZERO, MoneyError, parse_amount, quantize
 from incasso.disputes import actions
 from incasso.disputes.analytics import as_dict, dispute_analytics
 from incasso.disputes.choices import OPEN_STATUSES, CaseStatus, Resolution, SettlementStatus, WriteOffStatus
@@ -309,7 +309,8 @@ def customer_panel(request: Any, customer_pk: int) -> HttpResponse:
     open_items = Item.objects.filter(customer=customer).exclude(open_amount=0).exclude(kind__in=list(CREDIT_KINDS))
     totals: dict[str, dict[str, Any]] = {}
     for item_id, currency, open_amount in open_items.values_list("pk", "currency", "open_amount"):
-        row = totals.setdefault(currency, {"currency": currency, "open": 0, "disputed": 0})
+        row = totals.setdefault(currency, {"currency": currency, "open": quantize(ZERO, currency),
+                                           "disputed": quantize(ZERO, currency)})
         row["open"] += open_amount
         row["disputed"] += blocked.get(item_id, 0)
     for row in totals.values():
