@@ -30,12 +30,20 @@ def main(argv: list[str] | None = None) -> None:
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"incasso: configuration error: {exc}\n")
         raise SystemExit(2) from None
-    command = argv[1] if len(argv) > 1 else "help"
-    if command not in _NO_DATABASE_NEEDED and not command.startswith("-"):
+    if _needs_database(argv):
         _require_migrated_database()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)
+
+
+def _needs_database(argv: list[str]) -> bool:
+    command = argv[1] if len(argv) > 1 else "help"
+    if command.startswith("-") or "-h" in argv[2:] or "--help" in argv[2:]:
+        return False
+    if command == "bank":  # inspecting a file needs no database; importing one does
+        return len(argv) > 2 and argv[2] == "import"
+    return command not in _NO_DATABASE_NEEDED
 
 
 def _require_migrated_database() -> None:
