@@ -6,8 +6,9 @@
 For each database it builds a fresh one (SQLite file under var/bench/, PostgreSQL database
 ``bench_import`` dropped and created), runs ``incasso migrate``, imports the entities and customers,
 then times the items import in its own process and prints one JSON line per database with rows,
-seconds, rows/s and the peak RSS of that process. A second, identical import is timed too
-(``reimport``): it must report every row unchanged.
+seconds, rows/s, the CPU seconds of the importing Python process (the database server's are not
+counted), the peak RSS of that process and the 1-minute load average (the machine may be shared).
+A second, identical import is timed too (``reimport``): it must report every row unchanged.
 """
 
 from __future__ import annotations
@@ -72,11 +73,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incasso.settings")
 django.setup()
 from incasso.audit.events import Actor
 from incasso.ledger.actions import import_erp_file
+before = resource.getrusage(resource.RUSAGE_SELF)
 report = import_erp_file("items", sys.argv[1], by=Actor(None, "bench"), as_of=date(2026, 7, 1))
+after = resource.getrusage(resource.RUSAGE_SELF)
 assert report.ok, report.errors[:5]
+cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 print(json.dumps({"rows": report.rows, "created": report.created, "unchanged": report.unchanged,
                   "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows_per_second),
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                  "python_cpu_s": round(cpu, 2), "peak_rss_mb": round(after.ru_maxrss / 1024),
+                  "load_average": os.getloadavg()[0]}))
 """
 
 

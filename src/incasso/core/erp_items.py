@@ -50,6 +50,7 @@ _CENT = Decimal("0.01")
 # value, written with two decimals, is the text itself padded with zeros.
 _PLAIN_AMOUNT = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?").fullmatch
 _ZERO = "0.00"
+_TWO_DECIMALS = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]{2}").fullmatch  # the usual "1234.56", kept as it is
 
 
 def amount_text(value: Decimal | None) -> str | None:
@@ -128,7 +129,9 @@ class ItemChecker:
         return found
 
     def check(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[CheckedItem]:
-        """Yield each accepted row as a checked tuple; rejected rows add to ``errors``."""
+        """Yield each accepted row as a checked tuple; rejected rows add to ``errors``.
+
+        One loop with everything local: this runs a million times on a large extract."""
         width = self._width
         tail = self._tail
         pick = self._pick
@@ -138,100 +141,87 @@ class ItemChecker:
         currencies = self._currencies
         first_line = self._first_line
         shared = self._shared
+        two_decimals = _TWO_DECIMALS
         plain = _PLAIN_AMOUNT
         decimal_comma = self._decimal_comma
+        date_of = self._date
+        kind_named = self._kind
+        full_check = self.full.check
+        errors = self.errors
         for line, values in rows:
             self.rows_seen += 1
-            row = None
             if len(values) == width:
                 cells = [value.strip() for value in values]
                 if tail:
                     cells += tail
-                (entity, account, kind_text, number, document_text, due_text, currency, amount_raw, open_raw,
-                 reference, posting_text, amount_entity_raw, external_id, text, cleared_text) = pick(cells)
-                row = self._fast(line, entity, account, kind_text, number, document_text, due_text, currency,
-                                 amount_raw, open_raw, reference, posting_text, amount_entity_raw, external_id, text,
-                                 cleared_text, dates, kind_of, units_of, currencies, shared, plain, decimal_comma)
-            if row is None:
-                full_row, row_errors, key = self.full.check(line, values)
-                if key is not None:
-                    first = first_line.get(key)
-                    if first is not None:
-                        row_errors.append(duplicate_item(line, key, first))
+                (entity, account, kind_text, number, document_text, due_text, currency, amount, erp_open,
+                 reference, posting_text, amount_entity, external_id, text, cleared_text) = pick(cells)
+                # Each test below either passes or sends the row to the full check (row stays None).
+                kind = kind_of[kind_text] if kind_text in kind_of else kind_named(kind_text)
+                document_date = dates.get(document_text) or date_of(document_text)
+                due_date = dates.get(due_text) or date_of(due_text)
+                if decimal_comma:
+                    amount = amount.replace(".", "").replace(",", ".")
+                    erp_open = erp_open and erp_open.replace(".", "").replace(",", ".")
+                if two_decimals(amount) is None:
+                    amount = _plain(amount, plain)
+                if erp_open:
+                    if two_decimals(erp_open) is None:
+                        erp_open = _plain(erp_open, plain)
+                else:
+                    erp_open = amount
+                if (entity and account and number and len(number) <= 40 and kind is not None
+                        and currency in units_of and document_date is not None and due_date is not None
+                        and amount is not None and erp_open is not None and amount != _ZERO
+                        # both are two-decimal texts without leading zeros: the longer is larger
+                        and (len(erp_open) < len(amount) or (len(erp_open) == len(amount) and erp_open <= amount))
+                        and (reference is None or len(reference) <= 80)
+                        and (external_id is None or len(external_id) <= 80)
+                        and (text is None or len(text) <= 200)):
+                    posting_date = cleared_date = None
+                    ok = True
+                    if posting_text:
+                        posting_date = dates.get(posting_text) or date_of(posting_text)
+                        ok = posting_date is not None
+                    if cleared_text:
+                        cleared_date = dates.get(cleared_text) or date_of(cleared_text)
+                        ok = ok and cleared_date is not None
+                    if amount_entity:
+                        if decimal_comma:
+                            amount_entity = amount_entity.replace(".", "").replace(",", ".")
+                        if two_decimals(amount_entity) is None:
+                            amount_entity = _plain(amount_entity, plain)
+                            ok = ok and amount_entity is not None
                     else:
+                        amount_entity = None
+                    if ok:
+                        key = (shared.setdefault(entity, entity), kind, number)
+                        first = first_line.get(key)
+                        if first is not None:
+                            errors.append(duplicate_item(line, key, first))
+                            continue
                         first_line[key] = line
-                if row_errors:
-                    self.errors.extend(row_errors)
-                    continue
-                row = checked_from_row(full_row)  # type: ignore[arg-type]
-            else:
-                key = (row[ENTITY], row[KIND], row[NUMBER])
+                        yield (line, key[0], shared.setdefault(account, account), kind, number, document_date,
+                               due_date, currencies[currency], amount, erp_open, reference, posting_date,
+                               amount_entity, external_id, text, cleared_date)
+                        continue
+            full_row, row_errors, key = full_check(line, values)
+            if key is not None:
                 first = first_line.get(key)
                 if first is not None:
-                    self.errors.append(duplicate_item(line, key, first))
-                    continue
-                first_line[key] = line
-            yield row
+                    row_errors.append(duplicate_item(line, key, first))
+                else:
+                    first_line[key] = line
+            if row_errors:
+                errors.extend(row_errors)
+                continue
+            yield checked_from_row(full_row)  # type: ignore[arg-type]
 
-    def _fast(self, line, entity, account, kind_text, number, document_text, due_text, currency,  # type: ignore[no-untyped-def]
-              amount_raw, open_raw, reference, posting_text, amount_entity_raw, external_id, text, cleared_text,
-              dates, kind_of, units_of, currencies, shared, plain, decimal_comma):
-        """The checked tuple of a row every field of which is plainly right, or None to ask the full check."""
-        if not entity or not account or not number or len(number) > 40:
-            return None
-        kind = kind_of[kind_text] if kind_text in kind_of else self._kind(kind_text)
-        if kind is None or currency not in units_of:
-            return None
-        document_date = dates[document_text] if document_text in dates else self._date(document_text)
-        due_date = dates[due_text] if due_text in dates else self._date(due_text)
-        if document_date is None or due_date is None:
-            return None
-        if decimal_comma:
-            amount_raw = amount_raw.replace(".", "").replace(",", ".")
-        match = plain(amount_raw)
-        if match is None:
-            return None
-        decimals = match.group(2)
-        amount = amount_raw if decimals is not None and len(decimals) == 2 else \
-            f"{match.group(1)}.{(decimals or '').ljust(2, '0')}"
-        if amount == _ZERO:
-            return None
-        if open_raw:
-            if decimal_comma:
-                open_raw = open_raw.replace(".", "").replace(",", ".")
-            match = plain(open_raw)
-            if match is None:
-                return None
-            decimals = match.group(2)
-            erp_open = open_raw if decimals is not None and len(decimals) == 2 else \
-                f"{match.group(1)}.{(decimals or '').ljust(2, '0')}"
-            # Both are canonical two-decimal texts, so the longer is larger, and equal lengths compare as text.
-            if len(erp_open) > len(amount) or (len(erp_open) == len(amount) and erp_open > amount):
-                return None
-        else:
-            erp_open = amount
-        posting_date = cleared_date = amount_entity = None
-        if posting_text:
-            posting_date = dates[posting_text] if posting_text in dates else self._date(posting_text)
-            if posting_date is None:
-                return None
-        if cleared_text:
-            cleared_date = dates[cleared_text] if cleared_text in dates else self._date(cleared_text)
-            if cleared_date is None:
-                return None
-        if amount_entity_raw:
-            if decimal_comma:
-                amount_entity_raw = amount_entity_raw.replace(".", "").replace(",", ".")
-            match = plain(amount_entity_raw)
-            if match is None:
-                return None
-            decimals = match.group(2)
-            amount_entity = amount_entity_raw if decimals is not None and len(decimals) == 2 else \
-                f"{match.group(1)}.{(decimals or '').ljust(2, '0')}"
-        if (reference is not None and len(reference) > 80) or (external_id is not None and len(external_id) > 80) \
-                or (text is not None and len(text) > 200):
-            return None
-        entity = shared.setdefault(entity, entity)
-        account = shared.setdefault(account, account)
-        return (line, entity, account, kind, number, document_date, due_date, currencies[currency], amount, erp_open,
-                reference, posting_date, amount_entity, external_id, text, cleared_date)
+
+def _plain(text: str, plain) -> str | None:  # type: ignore[no-untyped-def]
+    """A plain positive amount (``12``, ``12.5``) written with two decimals, or None."""
+    match = plain(text)
+    if match is None:
+        return None
+    decimals = match.group(2)
+    return f"{match.group(1)}.{(decimals or '').ljust(2, '0')}"

@@ -159,7 +159,9 @@ class ItemImport:
             self.today[pk] = (as_of or local_date(clock, tz)).isoformat()
         with connection.cursor() as cursor:
             cursor.execute("SELECT entity_id, account, id FROM ledger_customer")
-            self.customers: dict[tuple[int, str], int] = {(e, a): pk for e, a, pk in cursor.fetchall()}
+            # (entity id, account) -> (customer id, the id as text for COPY)
+            self.customers: dict[tuple[int, str], tuple[int, str]] = {
+                (e, a): (pk, str(pk)) for e, a, pk in cursor.fetchall()}
             self.entities_with_items: set[int] = set()
             for pk, _text in self.entities.values():
                 cursor.execute("SELECT 1 FROM ledger_item WHERE entity_id = %s LIMIT 1", [pk])
@@ -217,43 +219,50 @@ class ItemImport:
 
     def _new_items(self, checked: Iterator[CheckedItem]) -> Iterator[tuple]:  # type: ignore[type-arg]
         """Resolve each checked row's entity and customer; yield the rows that can only be new items,
-        as ledger_item rows, while no row has been rejected."""
+        as ledger_item rows, while no row has been rejected. Tight loop: locals only."""
         entities, customers, with_items, kept = self.entities, self.customers, self.entities_with_items, self.kept
         errors, report, today_of = self.errors, self.report, self.today
         erp_allocations, created_at = self.erp_allocations, self.created_at
         writing = not self.dry_run
-        for row in checked:
-            entity = entities.get(row[ENTITY])
-            if entity is None:
-                errors.append(RowError(row[LINE], "entity", f"unknown entity {row[ENTITY]!r}"))
-                continue
-            entity_id, entity_text = entity
-            customer_id = customers.get((entity_id, row[ACCOUNT]))
-            if customer_id is None:
-                errors.append(RowError(row[LINE], "account",
-                                       f"unknown customer {row[ACCOUNT]!r} in entity {row[ENTITY]}"))
-                continue
-            if entity_id in with_items:
-                group = kept.get(entity_id)
-                if group is None:
-                    group = kept[entity_id] = []
-                group.append((row, customer_id))
-                continue
-            self.new_count += 1
-            if len(report.planned) < _PLANNED_SHOWN:
-                report.plan("create item", f"{row[ENTITY]} {row[KIND]} {row[NUMBER]}")
-            amount, erp_open = row[AMOUNT], row[ERP_OPEN]
-            cleared_on = None
-            item_id = str(self.next_id)
-            self.next_id += 1
-            if amount != erp_open:
-                cleared_on = row[CLEARED_DATE] or today_of[entity_id]
-                erp_allocations.append((item_id, row[KIND], str(Decimal(amount) - Decimal(erp_open)), row[CURRENCY],
-                                        cleared_on))
-            if writing and not errors:
-                yield (item_id, entity_text, str(customer_id), row[KIND], row[NUMBER], row[DOCUMENT_DATE],
-                       row[POSTING_DATE], row[DUE_DATE], row[CURRENCY], amount, erp_open, row[AMOUNT_ENTITY],
-                       row[REFERENCE] or "", row[EXTERNAL_ID] or "", row[TEXT] or "", cleared_on, created_at)
+        next_id = self.next_id
+        new_count = 0
+        try:
+            for row in checked:
+                entity = entities.get(row[ENTITY])
+                if entity is None:
+                    errors.append(RowError(row[LINE], "entity", f"unknown entity {row[ENTITY]!r}"))
+                    continue
+                entity_id, entity_text = entity
+                customer = customers.get((entity_id, row[ACCOUNT]))
+                if customer is None:
+                    errors.append(RowError(row[LINE], "account",
+                                           f"unknown customer {row[ACCOUNT]!r} in entity {row[ENTITY]}"))
+                    continue
+                if entity_id in with_items:
+                    group = kept.get(entity_id)
+                    if group is None:
+                        group = kept[entity_id] = []
+                    group.append((row, customer[0]))
+                    continue
+                new_count += 1
+                if new_count <= _PLANNED_SHOWN:
+                    report.plan("create item", f"{row[ENTITY]} {row[KIND]} {row[NUMBER]}")
+                amount, erp_open = row[AMOUNT], row[ERP_OPEN]
+                item_id = str(next_id)
+                next_id += 1
+                if amount == erp_open:
+                    cleared_on = None
+                else:
+                    cleared_on = row[CLEARED_DATE] or today_of[entity_id]
+                    erp_allocations.append((item_id, row[KIND], str(Decimal(amount) - Decimal(erp_open)),
+                                            row[CURRENCY], cleared_on))
+                if writing and not errors:
+                    yield (item_id, entity_text, customer[1], row[KIND], row[NUMBER], row[DOCUMENT_DATE],
+                           row[POSTING_DATE], row[DUE_DATE], row[CURRENCY], amount, erp_open, row[AMOUNT_ENTITY],
+                           row[REFERENCE] or "", row[EXTERNAL_ID] or "", row[TEXT] or "", cleared_on, created_at)
+        finally:
+            self.next_id = next_id
+            self.new_count += new_count
 
     # -- rows of entities that already have items ---------------------------------------------------
 

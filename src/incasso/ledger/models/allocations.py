@@ -15,11 +15,13 @@ class Allocation(models.Model):
     and aging as of any past date can be rebuilt.
     """
 
+    # The (debit_item, date) and (credit_item, date) indexes below serve lookups by item, so the
+    # foreign keys need no single-column index of their own.
     debit_item = models.ForeignKey(
-        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="debit_allocations"
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="debit_allocations", db_index=False
     )
     credit_item = models.ForeignKey(
-        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_allocations"
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_allocations", db_index=False
     )
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)

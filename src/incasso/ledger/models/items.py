@@ -17,8 +17,11 @@ class Item(models.Model):
     number), which is what makes ERP re-imports idempotent.
     """
 
-    entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="items")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="items")
+    # No single-column indexes on the two foreign keys: the unique (entity, kind, number) and the
+    # (customer, due_date) indexes start with them and serve the same lookups; two fewer indexes
+    # to maintain make a million-item ERP import markedly faster.
+    entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="items", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="items", db_index=False)
     kind = models.CharField(_("kind"), max_length=12, choices=ItemKind.choices)
     number = models.CharField(_("number"), max_length=40)
     document_date = models.DateField(_("document date"))
