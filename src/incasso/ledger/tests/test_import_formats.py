@@ -184,3 +184,23 @@ def test_fbl5n_mapping_refuses_a_negative_amount_on_a_debit_document_type(tmp_pa
                  "01.04.2026;-10,00;EUR;;\n")
     report = import_erp_file("items", path, by=SYSTEM, mapping=Mapping.from_dict(FBL5N_MAPPING))
     assert report.errors == ["fbl5n.csv:2: column amount: negative amount -10,00 on a debit kind (RV)"]
+
+
+@pytest.mark.parametrize("text", [
+    "entity;account;amount\r\nFR01;C1; 10,50 \r\n\r\n;\r\nFR01;C2;7\r\n",  # CRLF, a blank and an empty row
+    "entity,account,amount\nFR01,C1,1.5\n\nFR01,C2,\n",  # LF, trailing empty field
+    'entity,account,amount\r\nFR01,"C,1",1\r\nFR01,C2,2\r\n',  # quoted: the csv module reads it
+    "entity;account\rFR01;C1\r",  # bare carriage returns: the csv module reads it
+])
+def test_unquoted_csv_is_split_into_the_same_records_and_lines_as_the_csv_module(tmp_path, text):
+    import csv
+    import io
+
+    from incasso.ledger.importers import read_table
+
+    # given a CSV file, when it is read, then its header, records and line numbers are the csv module's
+    table = read_table(write(tmp_path, "x.csv", text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in text.split("\n")[0] else ",")
+    expected_header = next(reader)
+    expected = [(reader.line_num, values) for values in reader if values and (len(values) > 1 or values[0].strip())]
+    assert (table.header, list(table.rows)) == (expected_header, expected)
