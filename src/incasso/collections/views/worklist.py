@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from incasso.collections.choices import EntryStatus
 from incasso.collections.models import Notification, Task, WorklistEntry
 from incasso.collections.queries import entries_for, latest_build_date, worklist_today
 
-ENTRIES_PER_PAGE = 100
+ENTRIES_PER_PAGE = 50
 NEXT_ACTIONS = {
     "follow_up": gettext_lazy("Follow up"),
     "check_promise": gettext_lazy("Check the promise"),
@@ -43,6 +44,7 @@ def worklist(request):  # type: ignore[no-untyped-def]
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for entry in rows:
+        entry.customer_id_str, entry.pk_str = f"{entry.customer_id}/", f"{entry.pk}/"
         entry.next_action_label = NEXT_ACTIONS.get(entry.next_action, entry.next_action)
         entry.lowered_labels = [str(LOWERED.get(code, code)) for code in entry.lowered_because]
     done_today = WorklistEntry.objects.filter(collector=collector, as_of=as_of, status=EntryStatus.DONE).count() \
@@ -54,6 +56,8 @@ def worklist(request):  # type: ignore[no-untyped-def]
         "collector": collector, "as_of": as_of, "today": today, "page": page, "entries": rows,
         "done_today": done_today, "tasks": tasks, "notices": notices, "leads": leads,
         "team": list(collectors()) if leads else [],
+        "customers_prefix": reverse("ledger:customer_list"),
+        "done_prefix": reverse("collections:worklist") + "entries/",
     })
 
 

@@ -104,48 +104,61 @@ class Score:
         return (-self.priority, -self.overdue_amount, self.customer_id)
 
 
-def _measure(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal | None:
+def _broken_in_window(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal:
+    window = rule.window_days if rule.window_days is not None else 60
+    if window < 0:
+        raise StrategyError(f"rule {rule.condition}: window_days must not be negative")
+    return Decimal(sum(1 for d in facts.broken_promise_dates if (as_of - d).days <= window))
+
+
+def _credit_use(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal | None:
+    if facts.credit_limit <= 0:
+        return None
+    return (facts.balance / facts.credit_limit * 100).quantize(Decimal("1"))
+
+
+_NEVER = Decimal(10**6)  # never contacted: older than any threshold
+
+
+def _since_contact(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal:
+    return _NEVER if facts.last_contact_on is None else Decimal((as_of - facts.last_contact_on).days)
+
+
+# What each condition measures (a table rather than a chain of comparisons: it runs 13 times for
+# each of a hundred thousand accounts in a build).
+_MEASURES = {
+    Condition.OVERDUE_AMOUNT: lambda rule, facts, as_of: facts.overdue_amount,
+    Condition.DAYS_PAST_DUE: lambda rule, facts, as_of: facts.max_days_past_due,
+    Condition.DUE_SOON_AMOUNT: lambda rule, facts, as_of: facts.due_soon_amount,
+    Condition.BROKEN_PROMISES: _broken_in_window,
+    Condition.OPEN_DISPUTES: lambda rule, facts, as_of: facts.open_disputes,
+    Condition.CREDIT_LIMIT_USE: _credit_use,
+    Condition.RISK_CLASS: lambda rule, facts, as_of: RISK_RANK.get(facts.risk_class, 0),
+    Condition.DAYS_SINCE_CONTACT: _since_contact,
+    Condition.DUNNING_LEVEL: lambda rule, facts, as_of: facts.dunning_level,
+    Condition.CUSTOMER_VALUE: lambda rule, facts, as_of: facts.customer_value,
+}
+
+
+def _measure(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal | int | None:
     """The value the rule compares with its threshold (None: the condition cannot hold)."""
-    match rule.condition:
-        case Condition.OVERDUE_AMOUNT:
-            return facts.overdue_amount
-        case Condition.DAYS_PAST_DUE:
-            return Decimal(facts.max_days_past_due)
-        case Condition.DUE_SOON_AMOUNT:
-            return facts.due_soon_amount
-        case Condition.BROKEN_PROMISES:
-            window = rule.window_days if rule.window_days is not None else 60
-            if window < 0:
-                raise StrategyError(f"rule {rule.condition}: window_days must not be negative")
-            return Decimal(sum(1 for d in facts.broken_promise_dates if (as_of - d).days <= window))
-        case Condition.OPEN_DISPUTES:
-            return Decimal(facts.open_disputes)
-        case Condition.CREDIT_LIMIT_USE:
-            if facts.credit_limit <= 0:
-                return None
-            return (facts.balance / facts.credit_limit * 100).quantize(Decimal("1"))
-        case Condition.RISK_CLASS:
-            return Decimal(RISK_RANK.get(facts.risk_class, 0))
-        case Condition.DAYS_SINCE_CONTACT:
-            if facts.last_contact_on is None:
-                return Decimal(10**6)  # never contacted: older than any threshold
-            return Decimal((as_of - facts.last_contact_on).days)
-        case Condition.DUNNING_LEVEL:
-            return Decimal(facts.dunning_level)
-        case Condition.CUSTOMER_VALUE:
-            return facts.customer_value
-    raise StrategyError(f"unknown condition {rule.condition!r}")
+    try:
+        measure = _MEASURES[rule.condition]
+    except KeyError:
+        raise StrategyError(f"unknown condition {rule.condition!r}") from None
+    return measure(rule, facts, as_of)
 
 
 def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):,.2f}"
 
 
-def describe(rule: Rule, value: Decimal, facts: CustomerFacts) -> str:
+def describe(rule: Rule, value: Decimal | int, facts: CustomerFacts) -> str:
     """The reason in words (English; the UI translates by condition and shows the numbers)."""
     if rule.label:
         return rule.label
     n = int(value)
+    value = Decimal(value)
     match rule.condition:
         case Condition.OVERDUE_AMOUNT:
             return f"{_money(value)} overdue (≥ {_money(rule.threshold)})"

@@ -1,0 +1,285 @@
+"""Benchmark: building the worklists of 100,000 customers with 1,000,000 open items on PostgreSQL, and
+the worklist and customer pages under 20 concurrent users.
+
+    .venv/bin/python bench/bench_worklist.py [--customers 100000] [--items 1000000] [--rebuild]
+                                             [--users 20] [--seconds 60] [--quick] [--no-load]
+
+1. Builds (or reuses, when the counts match) the PostgreSQL database ``bench_worklist`` after
+   ``incasso migrate``: three entities, 40 collectors (``c01``..``c40``) and a team leader, the
+   customers spread over the collectors, ``--items`` open items (90 % invoices due from 200 days ago
+   to 60 days ahead, a fifth partly paid; 10 % unapplied payments), 20,000 logged contacts (some
+   with follow-up dates) and 5,000 promises (open, kept, broken). Rows are generated inside
+   PostgreSQL with ``INSERT ... SELECT generate_series`` and a fixed ``setseed``: no action code runs.
+2. Times ``build_worklists(as_of)`` in a fresh process: the first build of the day on an empty
+   entry table, then a rebuild of the same day -- target 10 s.
+3. Serves the app with gunicorn on loopback (its own process) and runs locust headless in its own
+   process: ``--users`` users log in as collectors and alternate the worklist page, a customer page of
+   their portfolio and the customer's collections panel; p50/p95/p99 per page -- target p95 200 ms.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bench_worklist")
+TODAY = date(2026, 11, 20)
+COLLECTORS = 40
+PASSWORD = "bench-password-123"  # noqa: S105 - the bench users of a throwaway database
+
+
+def env(url: str = PG_URL) -> dict[str, str]:
+    return {**os.environ, "INCASSO_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "incasso.settings",
+            "INCASSO_LOG_LEVEL": "ERROR"}
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([str(BIN / "incasso"), "migrate", "-v", "0"], env=env(url), check=True)
+
+
+def _counts(url: str) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        customers = conn.execute("SELECT count(*) FROM ledger_customer").fetchone()[0]
+        items = conn.execute("SELECT count(*) FROM ledger_item WHERE open_amount <> 0").fetchone()[0]
+    return customers, items
+
+
+def build_data(url: str, customers: int, items: int) -> float:
+    """Generate the data set inside PostgreSQL; returns seconds."""
+    started = time.perf_counter()
+    setup = (
+        "from incasso.accounts.actions import create_user_with_roles\n"
+        "from incasso.accounts.choices import Role\n"
+        "from incasso.audit.events import SYSTEM\n"
+        "from django.contrib.auth import get_user_model\n"
+        f"for n in range(1, {COLLECTORS} + 1):\n"
+        "    name = f'c{n:02d}'\n"
+        "    if not get_user_model().objects.filter(username=name).exists():\n"
+        f"        create_user_with_roles(name, {PASSWORD!r}, [Role.COLLECTOR], by=SYSTEM)\n"
+        "if not get_user_model().objects.filter(username='lead').exists():\n"
+        f"    create_user_with_roles('lead', {PASSWORD!r}, [Role.TEAM_LEADER], by=SYSTEM)\n"
+    )
+    subprocess.run([str(BIN / "incasso"), "shell", "-c", setup], env=env(url), check=True)
+    import psycopg
+
+    today = TODAY.isoformat()
+    with psycopg.connect(url) as conn:
+        conn.execute("SET synchronous_commit = off")
+        for table in ("collections_worklistentry", "collections_promiseitem", "collections_promise",
+                      "collections_activity_items", "collections_activity", "ledger_allocation", "ledger_item",
+                      "ledger_customer", "ledger_legalentity"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("SELECT setseed(0.2026)")
+        conn.execute("""
+            INSERT INTO ledger_legalentity (code, name, country, currency, timezone, language, address, vat_id,
+                                            registration, phone, email, website)
+            VALUES ('FR01', 'Incasso France SAS', 'FR', 'EUR', 'Europe/Paris', 'fr', '', '', '', '', '', ''),
+                   ('RO01', 'Incasso Romania SRL', 'RO', 'RON', 'Europe/Bucharest', 'ro', '', '', '', '', '', ''),
+                   ('DE01', 'Incasso Deutschland GmbH', 'DE', 'EUR', 'Europe/Berlin', 'de', '', '', '', '', '', '')
+        """)
+        collector_ids = [r[0] for r in conn.execute(
+            "SELECT id FROM auth_user WHERE username LIKE 'c__' ORDER BY username").fetchall()]
+        entities = [r[0] for r in conn.execute("SELECT id FROM ledger_legalentity ORDER BY code").fetchall()]
+        conn.execute("""
+            INSERT INTO ledger_customer (entity_id, account, name, country, language, currency, payment_terms_days,
+                credit_limit, risk_class, segment, collector_id, vat_id, email, phone, dunning_block,
+                dunning_block_reason, legal, insolvency, created_at, updated_at)
+            SELECT (%(entities)s::bigint[])[1 + n %% 3], 'C' || lpad(n::text, 7, '0'), 'Customer ' || n || ' SA',
+                   (ARRAY['FR','RO','DE'])[1 + n %% 3], (ARRAY['fr','ro','de'])[1 + n %% 3],
+                   (ARRAY['EUR','RON','EUR'])[1 + n %% 3], 30, (random() * 50000)::int,
+                   (ARRAY['low','low','medium','high','critical'])[1 + floor(random() * 5)::int],
+                   (ARRAY['retail','construction','industry',''])[1 + n %% 4],
+                   (%(collectors)s::bigint[])[1 + n %% %(ncollectors)s], '', 'ap' || n || '@example.com', '',
+                   false, '', false, false, now(), now()
+            FROM generate_series(1, %(customers)s) AS n
+        """, {"entities": entities, "collectors": collector_ids, "ncollectors": len(collector_ids),
+              "customers": customers})
+        first = conn.execute("SELECT min(id) FROM ledger_customer").fetchone()[0]
+        conn.execute(f"""
+            INSERT INTO ledger_item (entity_id, customer_id, kind, number, document_date, posting_date, due_date,
+                currency, amount, open_amount, amount_entity, reference, external_id, text, last_activity_on,
+                created_at)
+            SELECT c.entity_id, c.id, g.kind, g.kind_prefix || lpad(g.n::text, 8, '0'), g.due - 30, NULL, g.due,
+                   c.currency, g.amount, CASE WHEN g.partial THEN round(g.amount * 0.6, 2) ELSE g.amount END,
+                   g.amount, '', '', '', NULL, now()
+            FROM (
+                SELECT n, {first} + (random() * ({customers} - 1))::int AS customer_id,
+                       CASE WHEN n %% 10 = 0 THEN 'payment' ELSE 'invoice' END AS kind,
+                       CASE WHEN n %% 10 = 0 THEN 'PAY' ELSE 'INV' END AS kind_prefix,
+                       %(today)s::date - (random() * 260)::int + 60 AS due,
+                       round((50 + random() * 19950)::numeric, 2) AS amount,
+                       random() < 0.2 AS partial
+                FROM generate_series(1, %(items)s) AS n
+            ) g JOIN ledger_customer c ON c.id = g.customer_id
+        """, {"today": today, "items": items})
+        conn.execute(f"""
+            INSERT INTO collections_activity (customer_id, kind, outcome, contact_id, note, occurred_on, follow_up_on,
+                                              created_by_id, created_at)
+            SELECT {first} + (random() * ({customers} - 1))::int, 'call',
+                   (ARRAY['reached','no_answer','left_message','promised'])[1 + floor(random() * 4)::int], NULL, '',
+                   %(today)s::date - (random() * 60)::int,
+                   CASE WHEN random() < 0.2 THEN %(today)s::date + (random() * 10)::int - 3 END, NULL, now()
+            FROM generate_series(1, 20000)
+        """, {"today": today})
+        conn.execute(f"""
+            INSERT INTO collections_promise (customer_id, activity_id, amount, currency, promised_date, taken_on,
+                taken_by_id, status, level, tolerance_days, judged_on, arrived_amount)
+            SELECT {first} + (random() * ({customers} - 1))::int, NULL, 1000, 'EUR', d, d - 7, NULL, s,
+                   1, 3, CASE WHEN s <> 'open' THEN d + 4 END, NULL
+            FROM (SELECT %(today)s::date - (random() * 80)::int + 10 AS d,
+                         (ARRAY['open','kept','broken','partially_kept'])[1 + floor(random() * 4)::int] AS s
+                  FROM generate_series(1, 5000)) p
+        """, {"today": today})
+        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+BUILD = """
+import json, time
+from datetime import date
+from incasso.audit.events import Actor
+from incasso.collections.actions.worklist import build_worklists
+runs = []
+for _ in range({repeat}):
+    started = time.perf_counter()
+    result = build_worklists(date.fromisoformat({today!r}), by=Actor(None, "bench"))
+    runs.append(time.perf_counter() - started)
+print(json.dumps({{"runs": [round(r, 2) for r in runs], "entries": result.entries,
+                  "collectors": result.collectors, "snoozed": result.snoozed}}))
+"""
+
+
+def time_build(url: str, repeat: int) -> dict:
+    """Run 1 is the morning build of a day without entries; later runs rebuild the same day (replacing
+    its open entries, which leaves dead rows for the unique index to step over)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM collections_worklistentry")
+        conn.execute("VACUUM ANALYZE collections_worklistentry")
+    proc = subprocess.run([str(BIN / "incasso"), "shell", "-c", BUILD.format(repeat=repeat, today=TODAY.isoformat())],
+                          env=env(url), capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["first_build_seconds"] = result["runs"][0]
+    result["best_seconds"] = min(result["runs"])
+    return result
+
+
+SESSIONS = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+keys = []
+for user in get_user_model().objects.filter(username__regex=r"^c[0-9][0-9]$").order_by("username"):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    keys.append(session.session_key)
+print(",".join(keys))
+"""
+
+
+def signed_in_sessions(url: str) -> str:
+    """One session per collector, made directly: the load test measures pages, not password hashing."""
+    proc = subprocess.run([str(BIN / "incasso"), "shell", "-c", SESSIONS], env=env(url), capture_output=True,
+                          text=True, check=True)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def load_test(url: str, users: int, seconds: int) -> dict:
+    """gunicorn and locust, each its own process, on loopback; p50/p95/p99 per page from locust's CSV."""
+    port = _free_port()
+    server_env = {**env(url), "INCASSO_ALLOWED_HOSTS": "127.0.0.1,localhost", "INCASSO_DEBUG": "0"}
+    # Worklists must exist for the day the server thinks is today.
+    subprocess.run([str(BIN / "incasso"), "worklist", "build"], env=env(url), check=True, capture_output=True)
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "incasso.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3",
+         "--threads", "4", "--worker-class", "gthread", "--log-level", "warning"],
+        env=server_env, cwd=ROOT,
+    )
+    out = ROOT / "var" / "bench" / "worklist-load"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        for _ in range(60):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        subprocess.run(
+            [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
+             "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(out),
+             "--only-summary", "--loglevel", "ERROR"],
+            env={**os.environ, "BENCH_SESSIONS": signed_in_sessions(url)},
+            check=False, capture_output=True, text=True,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    pages = {}
+    with open(f"{out}_stats.csv", newline="") as stats:
+        for row in csv.DictReader(stats):
+            pages[row["Name"]] = {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+                                  "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]),
+                                  "p99_ms": float(row["99%"]), "rps": round(float(row["Requests/s"]), 1)}
+    return {"users": users, "seconds": seconds, "pages": pages}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--quick", action="store_true", help="5,000 customers, 50,000 items, 15 s of load")
+    parser.add_argument("--no-load", action="store_true")
+    args = parser.parse_args()
+    url = PG_URL
+    if args.quick:
+        args.customers, args.items, args.seconds, args.rebuild = 5000, 50000, 15, True
+        url = PG_URL + "_quick"
+    _ensure_database(url)
+    report: dict = {"database": "postgresql", "customers": args.customers, "open_items_target": args.items}
+    if args.rebuild or _counts(url)[0] != args.customers:
+        report["data_seconds"] = round(build_data(url, args.customers, args.items), 1)
+    report["customers"], report["open_items"] = _counts(url)
+    report["build"] = time_build(url, 2)
+    report["build_target_seconds"] = 10
+    if not args.no_load:
+        report["load"] = load_test(url, args.users, args.seconds)
+        report["load_target_p95_ms"] = 200
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
