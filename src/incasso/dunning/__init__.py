@@ -1,0 +1,1 @@
+"""Dunning: procedures and levels, runs with review and approval, letters sent exactly once."""
