@@ -23,6 +23,7 @@ from incasso.ledger.models import LegalEntity
 from incasso.reports import exports
 from incasso.reports.actions import take_aging_snapshot
 from incasso.reports.aging import BASES, GROUPINGS, aging_report
+from incasso.reports.kpis import cli as kpis_cli
 from incasso.reports.models import rates_on
 
 FORMATS = ("table", "csv", "xlsx", "json")
@@ -74,9 +75,12 @@ class Command(BaseCommand):
         snapshot = sub.add_parser("aging-snapshot", help="store today's aging totals per entity and print them")
         snapshot.add_argument("--as-of", help="YYYY-MM-DD; default: each entity's local today")
         disputes_report.add_report_arguments(sub)  # incasso report disputes --from D1 --to D2 ...
+        kpis_cli.add_arguments(sub)  # incasso report kpis --from D1 --to D2 --by entity ...
 
     def handle(self, *args: object, **options: object) -> None:
-        if options["report"] == "disputes":
+        if options["report"] == "kpis":
+            kpis_cli.run(options, self.stdout, self.stderr)
+        elif options["report"] == "disputes":
             disputes_report.run_report(options, self.stdout, self.stderr)
         elif options["report"] == "aging-snapshot":
             self._snapshot(options)

@@ -1,0 +1,77 @@
+"""``incasso report kpis``: arguments and the thin caller (the report command adds the subparser)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from incasso.core.aging import AgingError
+from incasso.core.kpi import KpiError
+from incasso.ledger.models import LegalEntity
+from incasso.reports.kpis import GROUPINGS, KpiParams, kpi_table, kpi_trend, render
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{option}: {text!r} is not a date, use YYYY-MM-DD") from None
+
+
+def add_arguments(sub: Any) -> None:
+    kpis = sub.add_parser("kpis", help="DSO, BPDSO, ADD, CEI, days to pay, disputes, PTP, cash for a period")
+    kpis.add_argument("--from", dest="start", required=True, help="first day of the period (YYYY-MM-DD)")
+    kpis.add_argument("--to", dest="end", required=True, help="last day of the period (YYYY-MM-DD)")
+    kpis.add_argument("--by", choices=GROUPINGS, default="entity")
+    kpis.add_argument("--entity", action="append", default=[], metavar="CODE", help="repeat for several")
+    kpis.add_argument("--monthly", action="store_true", help="one table per calendar month (trend)")
+    kpis.add_argument("--ar-basis", choices=("net", "gross"), default="net")
+    kpis.add_argument("--day-convention", choices=("calendar", "30"), default="calendar")
+    kpis.add_argument("--countback-months", type=int, default=12)
+    kpis.add_argument("--gross-sales", action="store_true", help="do not net credit notes off credit sales")
+    kpis.add_argument("--tolerance-days", type=int, default=3, help="promise-to-pay tolerance")
+    kpis.add_argument("--currency-to", metavar="CUR", help="convert with the rate table on --to")
+    kpis.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    kpis.add_argument("-o", "--output", help="file to write (required for xlsx)")
+
+
+def entity_ids(codes: list[str]) -> tuple[int, ...] | None:
+    if not codes:
+        return None
+    found = dict(LegalEntity.objects.filter(code__in=codes).values_list("code", "pk"))
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise CommandError(f"--entity: no legal entity with code {', '.join(unknown)}")
+    return tuple(found[code] for code in codes)
+
+
+def run(options: dict, stdout: Any, stderr: Any) -> None:
+    fmt, output = options["format"], options["output"]
+    if fmt == "xlsx" and not output:
+        raise CommandError("--format xlsx writes a binary workbook: give a file with -o FILE")
+    try:
+        params = KpiParams(
+            start=_date(options["start"], "--from"), end=_date(options["end"], "--to"), by=options["by"],
+            entity_ids=entity_ids(options["entity"]), ar_basis=options["ar_basis"],
+            day_convention=options["day_convention"], countback_months=options["countback_months"],
+            net_of_credit_notes=not options["gross_sales"], promise_tolerance_days=options["tolerance_days"],
+            reporting_currency=options["currency_to"].upper() if options["currency_to"] else None,
+        )
+        tables = kpi_trend(params) if options["monthly"] else [kpi_table(params)]
+    except (KpiError, AgingError) as exc:
+        raise CommandError(str(exc)) from None
+    if fmt == "xlsx":
+        render.write_xlsx(tables, output)
+        stderr.write(f"wrote {output}")
+        return
+    buffer = io.StringIO()
+    (render.write_json if fmt == "json" else render.write_csv)(tables, buffer)
+    if output:
+        Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+        stderr.write(f"wrote {output}")
+    else:
+        stdout.write(buffer.getvalue(), ending="")

@@ -1,0 +1,256 @@
+"""From loaded inputs to KPI rows: each figure is a call into ``incasso.core.kpi``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from incasso.core import kpi
+from incasso.core.aging import AgingError, missing_rates
+from incasso.core.money import ZERO, convert, quantize
+from incasso.reports.kpis import loaders
+from incasso.reports.kpis.labels import group_labels
+from incasso.reports.kpis.loaders import Activity, Key
+from incasso.reports.kpis.params import KpiParams
+
+_ZERO = Decimal("0.00")
+
+
+@dataclass
+class KpiInputs:
+    """The money inputs of one group in one currency (everything a row's figures come from)."""
+
+    credit_sales: Decimal = _ZERO  # of the period
+    monthly_sales: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    beginning_ar: Decimal = _ZERO
+    ending_ar: Decimal = _ZERO  # net: the aging total
+    ending_current: Decimal = _ZERO
+    ending_over: Decimal = _ZERO  # past ``over_days``
+    ending_buckets: list[Decimal] = field(default_factory=list)
+    open_credits: Decimal = _ZERO  # unapplied cash and credit notes, unsigned
+    beginning_open_credits: Decimal = _ZERO
+    cash_received: Decimal = _ZERO
+    cash_applied: Decimal = _ZERO
+    paid: list[kpi.PaidItem] = field(default_factory=list)
+    disputes: list[kpi.DisputeDates] = field(default_factory=list)
+    promises: list[kpi.PromiseToPay] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """The KPIs of one group (in one currency, or in the reporting currency)."""
+
+    group: str
+    currency: str
+    inputs: KpiInputs
+    ar_basis: str
+    dso_simple: kpi.DsoResult
+    dso_countback: kpi.DsoResult
+    bpdso_simple: kpi.DsoResult
+    bpdso_countback: kpi.DsoResult
+    add_simple: kpi.Figure
+    add_countback: kpi.Figure
+    cei: kpi.CeiResult
+    cei_monthly_average: kpi.CeiResult
+    shares: kpi.AgingShares
+    days_to_pay: kpi.DaysResult
+    days_late: kpi.DaysResult
+    dispute_cycle: kpi.DisputeDaysResult
+    open_dispute_age: kpi.DisputeDaysResult
+    promises: kpi.PromiseKeptRate
+
+    @property
+    def receivable(self) -> Decimal:
+        return self.dso_simple.receivable
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    group: str
+    contacts: int
+    contacts_per_day: kpi.Figure  # contacts / days with at least one contact
+    promises_taken: int
+    amount_promised: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class AutoMatchRow:
+    group: str
+    credit_lines: int
+    auto_applied: int
+    rate: kpi.Figure
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    params: KpiParams
+    rows: list[KpiRow]
+    activity: list[ActivityRow]
+    auto_match: list[AutoMatchRow]
+
+
+def _load(params: KpiParams) -> dict[Key, KpiInputs]:
+    inputs: dict[Key, KpiInputs] = {}
+
+    def at(key: Key) -> KpiInputs:
+        if key not in inputs:
+            inputs[key] = KpiInputs(monthly_sales={month: _ZERO for month in params.months()})
+        return inputs[key]
+
+    for key, sales in loaders.credit_sales_by_month(params).items():
+        target = at(key)
+        target.credit_sales = sales.pop("period")  # type: ignore[call-overload]
+        target.monthly_sales.update(sales)
+    over_index = [i for i, b in enumerate(params.buckets) if b.low is not None and b.low > params.over_days]
+    for key, row in loaders.aging_by_group(params, params.end).items():
+        target = at(key)
+        target.ending_ar = row.total
+        target.ending_current = row.amounts[0]
+        target.ending_over = sum((row.amounts[i] for i in over_index), _ZERO)
+        target.ending_buckets = list(row.amounts)
+    for key, row in loaders.aging_by_group(params, params.beginning).items():
+        at(key).beginning_ar = row.total
+    if params.ar_basis == "gross":
+        for key, amount in loaders.open_credits(params, params.end).items():
+            at(key).open_credits = amount
+        for key, amount in loaders.open_credits(params, params.beginning).items():
+            at(key).beginning_open_credits = amount
+    for key, (received, applied) in loaders.cash(params).items():
+        target = at(key)
+        target.cash_received, target.cash_applied = received, applied
+    for key, paid in loaders.paid_items(params).items():
+        at(key).paid = paid
+    for key, cases in loaders.disputes(params).items():
+        at(key).disputes = cases
+    for key, promised in loaders.promises(params).items():
+        at(key).promises = promised
+    width = len(params.buckets)
+    for target in inputs.values():
+        if not target.ending_buckets:
+            target.ending_buckets = [_ZERO] * width
+    return inputs
+
+
+def _converted(inputs: dict[Key, KpiInputs], currency: str, rates: dict[str, Decimal]) -> dict[Key, KpiInputs]:
+    """Each group's currencies converted with ``rates`` and merged into one row, rounded once."""
+    missing = missing_rates({key[1] for key in inputs}, currency, rates)
+    if missing:
+        raise AgingError(f"no exchange rate to {currency} for {', '.join(missing)}: add it to the rate table")
+    merged: dict[Key, KpiInputs] = {}
+
+    def money(amount: Decimal, source: str) -> Decimal:
+        return convert(amount, source, currency, rates)
+
+    for (group, source), one in inputs.items():
+        target = merged.setdefault((group, currency), KpiInputs(monthly_sales=dict.fromkeys(one.monthly_sales, ZERO),
+                                                                ending_buckets=[ZERO] * len(one.ending_buckets)))
+        for name in ("credit_sales", "beginning_ar", "ending_ar", "ending_current", "ending_over", "open_credits",
+                     "beginning_open_credits", "cash_received", "cash_applied"):
+            setattr(target, name, getattr(target, name) + money(getattr(one, name), source))
+        for month, amount in one.monthly_sales.items():
+            target.monthly_sales[month] = target.monthly_sales.get(month, ZERO) + money(amount, source)
+        target.ending_buckets = [a + money(b, source) for a, b in zip(target.ending_buckets, one.ending_buckets,
+                                                                         strict=True)]
+        target.paid += [replace(p, amount=money(p.amount, source)) for p in one.paid]
+        target.disputes += one.disputes
+        target.promises += [
+            kpi.PromiseToPay(p.promised_date, money(p.promised_amount, source),
+                             tuple(replace(x, amount=money(x.amount, source)) for x in p.payments))
+            for p in one.promises
+        ]
+    for target in merged.values():
+        for name in ("credit_sales", "beginning_ar", "ending_ar", "ending_current", "ending_over", "open_credits",
+                     "beginning_open_credits", "cash_received", "cash_applied"):
+            setattr(target, name, quantize(getattr(target, name), currency))
+        target.monthly_sales = {m: quantize(a, currency) for m, a in target.monthly_sales.items()}
+        target.ending_buckets = [quantize(a, currency) for a in target.ending_buckets]
+    return merged
+
+
+def row_figures(group: str, currency: str, inputs: KpiInputs, params: KpiParams) -> KpiRow:
+    """Every KPI of one row from its inputs (pure: no database)."""
+    basis = params.ar_basis
+    ending = inputs.ending_ar + (inputs.open_credits if basis == "gross" else ZERO)
+    beginning = inputs.beginning_ar + (inputs.beginning_open_credits if basis == "gross" else ZERO)
+    current = inputs.ending_current
+    months = [kpi.MonthlySales(y, m, inputs.monthly_sales.get((y, m), ZERO)) for y, m in params.months()]
+    convention = params.day_convention
+    dso_s = kpi.dso_simple(ending, inputs.credit_sales, params.days, ar_basis=basis)  # type: ignore[arg-type]
+    bp_s = kpi.best_possible_dso_simple(current, inputs.credit_sales, params.days, ar_basis=basis)  # type: ignore[arg-type]
+    dso_c = kpi.dso_countback(ending, months, day_convention=convention, ar_basis=basis)  # type: ignore[arg-type]
+    bp_c = kpi.best_possible_dso_countback(current, months, day_convention=convention,  # type: ignore[arg-type]
+                                           ar_basis=basis)  # type: ignore[arg-type]
+    n_months = params.months_in_period()
+    return KpiRow(
+        group=group, currency=currency, inputs=inputs, ar_basis=basis,
+        dso_simple=dso_s, dso_countback=dso_c, bpdso_simple=bp_s, bpdso_countback=bp_c,
+        add_simple=kpi.average_days_delinquent(dso_s, bp_s),
+        add_countback=kpi.average_days_delinquent(dso_c, bp_c),
+        cei=kpi.collection_effectiveness_index(beginning, inputs.credit_sales, ending, current),
+        cei_monthly_average=kpi.collection_effectiveness_index(
+            beginning, inputs.credit_sales, ending, current, sales_basis="monthly_average", months_in_period=n_months),
+        shares=kpi.aging_shares(params.buckets, inputs.ending_buckets, over_days=params.over_days),
+        days_to_pay=kpi.average_days_to_pay(inputs.paid),
+        days_late=kpi.average_days_late(inputs.paid, clip_early_at_zero=True),
+        dispute_cycle=kpi.dispute_cycle_time(inputs.disputes, period_start=params.start, period_end=params.end),
+        open_dispute_age=kpi.open_dispute_age(inputs.disputes, as_of=params.end),
+        promises=kpi.promise_kept_rate(inputs.promises, as_of=_judging_day(params.end),
+                                       tolerance_days=params.promise_tolerance_days),
+    )
+
+
+def _judging_day(end: date) -> date:
+    """Promises whose deadline is the period's last day are judged at its end, i.e. as of the next
+    day (the core judges a promise only once its deadline has passed)."""
+    from datetime import timedelta
+
+    return end + timedelta(days=1)
+
+
+def kpi_table(params: KpiParams) -> KpiTable:
+    """The KPIs of the period per group (and currency, unless a reporting currency is asked)."""
+    inputs = _load(params)
+    if params.reporting_currency:
+        rates = params.rates
+        if rates is None:
+            from incasso.reports.models import rates_on
+
+            rates = rates_on(params.end, params.reporting_currency)
+        inputs = _converted(inputs, params.reporting_currency, rates)
+    activity = loaders.activity(params)
+    auto = loaders.auto_match(params)
+    labels = group_labels(params.by, {key[0] for key in inputs} | set(activity) | set(auto))
+    rows = [row_figures(labels[group], currency, one, params) for (group, currency), one in inputs.items()]
+    rows.sort(key=lambda r: (r.group, r.currency))
+    return KpiTable(
+        params=params, rows=rows,
+        activity=sorted((_activity_row(labels[g], a) for g, a in activity.items()), key=lambda r: r.group),
+        auto_match=sorted(
+            (AutoMatchRow(labels[g], lines, applied, kpi.Figure(Decimal(applied) / lines * 100) if lines
+                          else kpi.Figure.undefined("no bank credit line in the period"))
+             for g, (lines, applied) in auto.items()), key=lambda r: r.group),
+    )
+
+
+def _activity_row(group: str, one: Activity) -> ActivityRow:
+    per_day = (kpi.Figure(Decimal(one.contacts) / one.days_with_contacts) if one.days_with_contacts
+               else kpi.Figure.undefined("no contact in the period"))
+    return ActivityRow(group, one.contacts, per_day, one.promises_taken, dict(sorted(one.amount_promised.items())))
+
+
+def month_periods(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months from ``start`` to ``end``, the first and last clipped to them."""
+    periods = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        first, last = loaders.month_bounds(year, month)
+        periods.append((max(first, start), min(last, end)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods
+
+
+def kpi_trend(params: KpiParams) -> list[KpiTable]:
+    """The same KPIs month by month over the period (one table per calendar month)."""
+    periods = month_periods(params.start, params.end)
+    return [kpi_table(replace(params, start=first, end=last)) for first, last in periods]
