@@ -75,3 +75,31 @@ def run(options: dict, stdout: Any, stderr: Any) -> None:
         stderr.write(f"wrote {output}")
     else:
         stdout.write(buffer.getvalue(), ending="")
+
+
+def add_validate_arguments(sub: Any) -> None:
+    checks = sub.add_parser("validate", help="control totals: aging = open items = balances; bank cash accounted")
+    checks.add_argument("--as-of", required=True, help="YYYY-MM-DD")
+    checks.add_argument("--from", dest="start", help="bank credits booked from (default: first of the month)")
+    checks.add_argument("--entity", action="append", default=[], metavar="CODE", help="repeat for several")
+    checks.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def validate(options: dict, stdout: Any) -> None:
+    """Print every check; fail (exit status 1) naming the checks that do not tie out."""
+    import json
+
+    from incasso.reports.controls import failures, run_checks
+
+    as_of = _date(options["as_of"], "--as-of")
+    start = _date(options["start"], "--from") if options["start"] else None
+    checks = run_checks(as_of, start=start, entity_ids=entity_ids(options["entity"]))
+    if options["format"] == "json":
+        stdout.write(json.dumps({"as_of": as_of.isoformat(), "checks": [c.as_dict() for c in checks]}, indent=2))
+    else:
+        stdout.write(f"Control totals as of {as_of.isoformat()}")
+        for check in checks:
+            stdout.write(check.as_text())
+    failed = failures(checks)
+    if failed:
+        raise CommandError("; ".join(f"{c.code} {c.currency} off by {c.difference:+,.2f}" for c in failed))

@@ -76,10 +76,13 @@ class Command(BaseCommand):
         snapshot.add_argument("--as-of", help="YYYY-MM-DD; default: each entity's local today")
         disputes_report.add_report_arguments(sub)  # incasso report disputes --from D1 --to D2 ...
         kpis_cli.add_arguments(sub)  # incasso report kpis --from D1 --to D2 --by entity ...
+        kpis_cli.add_validate_arguments(sub)  # incasso report validate --as-of D
 
     def handle(self, *args: object, **options: object) -> None:
         if options["report"] == "kpis":
             kpis_cli.run(options, self.stdout, self.stderr)
+        elif options["report"] == "validate":
+            kpis_cli.validate(options, self.stdout)
         elif options["report"] == "disputes":
             disputes_report.run_report(options, self.stdout, self.stderr)
         elif options["report"] == "aging-snapshot":
