@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "incasso.cashapp",
     "incasso.dunning",
     "incasso.reports",
+    "incasso.operations",
     "incasso.demo",
     "incasso.web",
 ]

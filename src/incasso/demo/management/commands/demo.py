@@ -1,14 +1,17 @@
 """``incasso demo [--out DIR] [--no-serve] [--seed N] [--as-of D]``: a working Incasso in one command.
 
-Migrates, generates the demo client group, creates its users (password ``demo``), imports the
-extracts the way the daily cycle does (entities, customers, contacts, items), takes the aging
-snapshot, prints what is in the ledger and, unless ``--no-serve``, runs the development server.
-Running it again changes nothing but the users' passwords and roles, and adds a snapshot.
+Migrates, generates the demo client group (its ERP extract as of two business days ago, and the
+bank statements of the two business days since), creates its users (password ``demo``), runs the
+daily cycle as of today (imports, bank statements, cash application, promises, disputes, dunning,
+worklists, aging snapshot), prints what is in the ledger and, unless ``--no-serve``, runs the
+development server. Running it again changes nothing but the users' passwords and roles, and adds
+a snapshot.
 """
 
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -19,12 +22,14 @@ from incasso.accounts.actions import create_user_with_roles
 from incasso.accounts.choices import Role
 from incasso.audit.events import Actor
 from incasso.demo.generator import PROFILES, generate
+from incasso.demo.generator.bank import business_days, generate_bank
 from incasso.demo.management.commands.generate import parse_as_of
 from incasso.demo.summary import ledger_summary
-from incasso.reports.actions import take_aging_snapshot
+from incasso.operations.daily import run_daily_cycle
+from incasso.reports.models import AgingSnapshot
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo's published password, printed on purpose
-IMPORT_ORDER = ("entities", "customers", "contacts", "items")
+BANK_DAYS = 2  # business days of bank statements between the ERP extract and today
 
 
 class Command(BaseCommand):
@@ -43,15 +48,19 @@ class Command(BaseCommand):
         by = Actor(None, "demo")
 
         call_command("migrate", interactive=False, verbosity=0)
-        result = generate(PROFILES["demo"], out, seed=int(options["seed"]), as_of=as_of)  # type: ignore[call-overload]
-        self.stdout.write(f"generated {sum(result.rows.values()):,} rows into {out} in {result.seconds:.1f} s")
+        extract_date = _business_days_before(as_of, BANK_DAYS)
+        seed = int(options["seed"])  # type: ignore[call-overload]
+        result = generate(PROFILES["demo"], out, seed=seed, as_of=extract_date)
+        bank = generate_bank(out, seed=seed, as_of=extract_date, days=BANK_DAYS)
+        self.stdout.write(f"generated {sum(result.rows.values()):,} rows (ERP extract as of {extract_date}) and "
+                          f"{len(bank.files)} bank statements with {bank.lines:,} lines into {out}")
 
         logins = self._create_users(out / "users.csv", by)
-        for kind in IMPORT_ORDER:
-            call_command("import", kind, str(out / f"{kind}.csv"), as_of=as_of,
-                         stdout=self.stdout, stderr=self.stderr)
-        snapshot = take_aging_snapshot(as_of, by=Actor(None, "daily-cycle"))
-        self.stdout.write(f"aging snapshot {snapshot.pk} taken as of {snapshot.as_of.isoformat()}")
+        cycle = run_daily_cycle(as_of, by=Actor(None, "daily-cycle"), inbox=out, out=self.stdout)
+        self.stdout.write(f"Daily cycle as of {as_of.isoformat()}:")
+        for line in cycle.lines():
+            self.stdout.write(line)
+        snapshot = AgingSnapshot.objects.filter(as_of=as_of).order_by("-pk").first()
 
         self.stdout.write("")
         self.stdout.write(f"Logins (password {DEMO_PASSWORD!r} for everyone):")
@@ -76,3 +85,13 @@ class Command(BaseCommand):
                 )
                 logins.append((row["username"], [str(role.label) for role in roles]))
         return logins
+
+
+def _business_days_before(day: date, count: int) -> date:
+    """The weekday ``count`` business days before ``day``, so that the bank statements of the
+    ``count`` business days after it end on ``day`` (or on the last business day before it)."""
+    candidate = day - timedelta(days=1)
+    while True:
+        if candidate.weekday() < 5 and business_days(candidate, count)[-1] <= day:
+            return candidate
+        candidate -= timedelta(days=1)

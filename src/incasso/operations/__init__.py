@@ -1,0 +1,7 @@
+"""Operations: the daily cycle that runs every step of the AR day in order.
+
+``incasso cycle daily --inbox DIR --as-of D`` is what a scheduler (cron, systemd timer) calls each
+morning: ERP extracts in, the entities' bank accounts, bank statements, cash application, promises
+judged, disputes escalated, dunning proposed, worklists built, the aging snapshot taken. Each step is
+the app's own command or action; this package only orders them and reports.
+"""
