@@ -1,0 +1,185 @@
+"""Proposing a dunning run: load the facts set-based, let the pure core decide, store the proposal.
+
+A handful of queries whatever the size (customers, open items, level history, last letters,
+contacts, promises, disputes, items pending in other runs), then one bulk insert per table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+
+from incasso.audit.choices import EventKind
+from incasso.audit.events import Actor, record
+from incasso.core import dunning as core
+from incasso.core.bank.references import rf_check_digits
+from incasso.dunning.actions.procedures import rules_of, seed_procedure
+from incasso.dunning.blocks import CUSTOMER_BLOCK_FIELDS, customer_block_reason, disputed, item_blocks
+from incasso.dunning.choices import LANGUAGES, ExceptionCode, LetterStatus, RunStatus
+from incasso.dunning.errors import DunningError, DunningErrorCode
+from incasso.dunning.models import ItemLevel, Letter, LetterLine, Procedure, Run, RunException
+from incasso.ledger.choices import DEBIT_KINDS, ContactPurpose
+from incasso.ledger.models import Contact, Customer, Item, LegalEntity
+
+ZERO = Decimal(0)
+PENDING_RUN = (RunStatus.PROPOSED, RunStatus.APPROVED, RunStatus.SENDING)
+PENDING_LETTER = (LetterStatus.PROPOSED, LetterStatus.QUEUED)
+Progress = Callable[[int, int, str], None]
+
+
+def payment_reference(entity_code: str, account: str) -> str:
+    """An ISO 11649 (RF) creditor reference naming the customer account, for cash application."""
+    body = re.sub(r"[^0-9A-Z]", "", f"{entity_code}{account}".upper())[:21] or "0"
+    return f"RF{rf_check_digits(body)}{body}"
+
+
+def letter_key(run_id: int, customer_id: int, level: int, currency: str) -> str:
+    return f"dunning:{run_id}:{customer_id}:{level}:{currency}"
+
+
+def _reminder_contacts(customer_ids: set[int] | None, entity_ids: list[int]) -> dict[int, tuple[int, str, str]]:
+    """``{customer_id: (contact_id, email, language)}``: the reminders contact, one with an e-mail first."""
+    contacts = Contact.objects.filter(purpose=ContactPurpose.REMINDERS, customer__entity_id__in=entity_ids)
+    found: dict[int, tuple[int, str, str]] = {}
+    for contact_id, customer_id, email, language in contacts.order_by("customer_id", "id").values_list(
+            "id", "customer_id", "email", "language"):
+        if customer_ids is not None and customer_id not in customer_ids:
+            continue
+        if customer_id not in found or (email and not found[customer_id][1]):
+            found[customer_id] = (contact_id, email, language)
+    return found
+
+
+def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), segments: Sequence[str] = (),
+                progress: Progress | None = None) -> Run:
+    """Propose the letters of a run on ``as_of`` for the entities and segments given (all when empty)."""
+    entities = list(LegalEntity.objects.filter(code__in=entity_codes) if entity_codes else LegalEntity.objects.all())
+    missing = set(entity_codes) - {e.code for e in entities}
+    if missing:
+        raise DunningError(DunningErrorCode.UNKNOWN_ENTITY, f"unknown entity code(s): {', '.join(sorted(missing))}")
+    procedures: dict[tuple[int, str], Procedure] = {}
+    for entity in entities:
+        if not Procedure.objects.filter(entity=entity).exists():
+            seed_procedure(entity, by=by)
+    for procedure in Procedure.objects.filter(entity__in=entities, active=True).prefetch_related("levels"):
+        procedures[(procedure.entity_id, procedure.segment)] = procedure
+    rules = {key: rules_of(p) for key, p in procedures.items()}
+    entity_ids = [e.pk for e in entities]
+    entity_by_id = {e.pk: e for e in entities}
+
+    customers = Customer.objects.filter(entity_id__in=entity_ids)
+    if segments:
+        customers = customers.filter(segment__in=list(segments))
+    customer_rows = {row["id"]: row for row in customers.values(
+        "id", "entity_id", "account", "segment", "language", *CUSTOMER_BLOCK_FIELDS)}
+    scoped = None if not segments else set(customer_rows)
+
+    items_by_customer: dict[int, list[tuple]] = defaultdict(list)
+    open_items = Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS), open_amount__gt=0)
+    for row in open_items.values_list("id", "customer_id", "number", "currency", "due_date", "open_amount"):
+        if row[1] in customer_rows:
+            items_by_customer[row[1]].append(row)
+
+    level_dates: dict[int, dict[int, date]] = defaultdict(dict)
+    for item_id, level, reached_on in ItemLevel.objects.filter(item__entity_id__in=entity_ids).values_list(
+            "item_id", "level", "reached_on"):
+        level_dates[item_id][level] = reached_on
+    last_letter = dict(Letter.objects.filter(customer__entity_id__in=entity_ids, status=LetterStatus.SENT)
+                       .values_list("customer_id").annotate(last=Max("run__as_of")).order_by())
+    pending_items = set(LetterLine.objects.filter(letter__run__status__in=PENDING_RUN,
+                                                  letter__status__in=PENDING_LETTER,
+                                                  letter__customer__entity_id__in=entity_ids)
+                        .values_list("item_id", flat=True))
+    promised = item_blocks(entity_ids=entity_ids)
+    disputes = disputed(customer_ids=scoped) if scoped is not None else disputed()
+    contacts = _reminder_contacts(scoped, entity_ids)
+
+    facts_by_procedure: dict[tuple[int, str], list[core.CustomerFacts]] = defaultdict(list)
+    without_procedure: list[int] = []
+    for customer_id, items in items_by_customer.items():
+        row = customer_rows[customer_id]
+        key = (row["entity_id"], row["segment"])
+        if key not in rules:
+            key = (row["entity_id"], "")
+            if key not in rules:
+                without_procedure.append(customer_id)
+                continue
+        open_totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        facts = []
+        in_other_run = False
+        for item_id, _customer, number, currency, due_date, open_amount in items:
+            open_totals[currency] += open_amount
+            if due_date >= as_of:
+                continue
+            in_other_run = in_other_run or item_id in pending_items
+            facts.append(core.ItemFacts(item_id, number, currency, due_date, open_amount,
+                                        disputes.get(item_id, ZERO), promised.get(item_id, ""),
+                                        level_dates.get(item_id, {})))
+        if not facts:
+            continue
+        contact = contacts.get(customer_id)
+        blocked = customer_block_reason(row, as_of)
+        blocked_code = ExceptionCode.BLOCKED
+        if not blocked and in_other_run:
+            blocked, blocked_code = "items are in a run not yet sent", ExceptionCode.IN_OTHER_RUN
+        facts_by_procedure[key].append(core.CustomerFacts(
+            customer_id, tuple(facts), blocked, has_reminder_contact=contact is not None,
+            has_email=bool(contact and contact[1]), last_letter_on=last_letter.get(customer_id),
+            open_totals=dict(open_totals), blocked_code=blocked_code,
+        ))
+
+    letters: list[core.ProposedLetter] = []
+    exceptions: list[core.Exception_] = []
+    for key, facts_list in facts_by_procedure.items():
+        found, held = core.propose(facts_list, rules[key], as_of)
+        letters.extend(found)
+        exceptions.extend(held)
+        if progress:
+            progress(len(letters), len(customer_rows), f"{procedures[key]}: {len(found)} letters")
+
+    with transaction.atomic():
+        run = Run.objects.create(as_of=as_of, entity_codes=[e.code for e in entities], segments=list(segments),
+                                 four_eyes=any(p.four_eyes for p in procedures.values()), proposed_by=by.user)
+        letter_rows = []
+        for proposed in letters:
+            row = customer_rows[proposed.customer_id]
+            contact = contacts.get(proposed.customer_id)
+            language = (contact[2] if contact and contact[2] else row["language"] or "en")[:2].lower()
+            letter_rows.append(Letter(
+                run=run, customer_id=proposed.customer_id, currency=proposed.currency, level=proposed.level,
+                tone=proposed.tone, channel=proposed.channel, language=language if language in LANGUAGES else "en",
+                contact_id=contact[0] if contact else None, email=contact[1] if contact else "",
+                idempotency_key=letter_key(run.pk, proposed.customer_id, proposed.level, proposed.currency),
+                reasons=list(proposed.reasons), fee=proposed.fee, items_total=proposed.items_total,
+                interest_total=proposed.interest_total, compensation_total=proposed.compensation_total,
+                total=proposed.total,
+                payment_reference=payment_reference(entity_by_id[row["entity_id"]].code, row["account"]),
+            ))
+        Letter.objects.bulk_create(letter_rows, batch_size=2000)
+        lines = [
+            LetterLine(letter=stored, item_id=line.item_id, level=line.level, climbs=line.climbs,
+                       level_dates={str(k): v.isoformat() for k, v in line.level_dates.items()},
+                       days_past_due=line.days_past_due, open_amount=line.open_amount,
+                       disputed_amount=line.disputed_amount, amount_due=line.amount_due, interest=line.interest,
+                       interest_rate=line.interest_rate, interest_from=line.interest_from,
+                       interest_to=line.interest_to, compensation=line.compensation, legal_basis=line.legal_basis)
+            for stored, proposed in zip(letter_rows, letters, strict=True) for line in proposed.lines
+        ]
+        LetterLine.objects.bulk_create(lines, batch_size=5000)
+        RunException.objects.bulk_create(
+            [RunException(run=run, customer_id=e.customer_id, currency=e.currency, level=e.level, code=e.code,
+                          detail=e.detail[:300], amount=e.amount) for e in exceptions]
+            + [RunException(run=run, customer_id=c, currency="", code=ExceptionCode.NO_PROCEDURE,
+                            detail="no procedure for the customer's segment and no default procedure")
+               for c in without_procedure],
+            batch_size=5000,
+        )
+        record(EventKind.DUNNING_RUN_PROPOSED, actor=by, subject_type="dunning_run", subject_id=run.pk,
+               message=f"Run {run.pk} as of {as_of}: {len(letters)} letters, {len(exceptions)} exceptions")
+    return run
