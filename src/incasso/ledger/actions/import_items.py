@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,9 @@ from incasso.core.erp_items import (
 from incasso.core.erp_rows import CREDIT_ITEM_KINDS, Layout, RowError
 from incasso.ledger.choices import AllocationSource
 from incasso.ledger.importers.sql import (
+    BulkLoad,
     amount_text,
+    check_foreign_keys,
     claim_ids,
     date_text,
     datetime_value,
@@ -61,6 +64,8 @@ if TYPE_CHECKING:
     from incasso.ledger.actions.imports import ImportReport, Progress
 
 _PLANNED_SHOWN = 20
+BULK_MIN_ITEMS = 50_000
+"""New items from which an import takes the bulk-load path (see ``bulk_load_possible``)."""
 _ITEM_FIELDS = ("customer_id", "document_date", "posting_date", "due_date", "currency", "amount",
                 "amount_entity", "reference", "external_id", "text")
 _ITEM_INSERT = ("id", "entity_id", "customer_id", "kind", "number", "document_date", "posting_date", "due_date",
@@ -97,6 +102,16 @@ class _LiveAllocations:
 
 
 _NO_ALLOCATIONS = _LiveAllocations()
+
+
+def bulk_load_possible(file_rows: int, stored_items: int, min_items: int = BULK_MIN_ITEMS) -> bool:
+    """Whether an item file may take the bulk-load path (``BulkLoad``: indexes and foreign keys
+    dropped for the load and rebuilt before commit). It does when it writes at least ``min_items``
+    new items (counted exactly: the first ``min_items`` are held back until the count is reached)
+    and the file has at least half as many rows as the table already holds. Rebuilding costs in
+    proportion to the whole table, while the per-row index upkeep it saves is in proportion to the
+    new rows, so a daily delta into a large table keeps the per-row path."""
+    return file_rows >= min_items and 2 * file_rows >= stored_items
 
 
 def _stored_items(entity_id: int) -> dict[tuple[str, str], tuple]:  # type: ignore[type-arg]
@@ -142,7 +157,8 @@ class ItemImport:
     """One item file's upsert; ``run`` consumes the checked rows and writes (unless a dry run)."""
 
     def __init__(self, report: ImportReport, errors: list[RowError], layout: Layout, *, by: Actor, dry_run: bool,
-                 clock, as_of: date | None, progress: Progress | None, file_name: str) -> None:  # type: ignore[no-untyped-def]
+                 clock, as_of: date | None, progress: Progress | None, file_name: str, file_rows: int = 0,
+                 bulk_min_items: int = BULK_MIN_ITEMS) -> None:  # type: ignore[no-untyped-def]
         self.report = report
         self.errors = errors
         self.by = by
@@ -180,6 +196,13 @@ class ItemImport:
         self.updates: list[tuple] = []  # type: ignore[type-arg]
         self.reversals: list[tuple[int, str, int | None, str]] = []
         self.events: list = []  # type: ignore[type-arg]
+        self.bulk = BulkLoad("ledger_item", referencing=["ledger_allocation"])
+        self.bulk_min_items = bulk_min_items
+        self.bulk_possible = False
+        if not dry_run and file_rows >= bulk_min_items:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM ledger_item")
+                self.bulk_possible = bulk_load_possible(file_rows, cursor.fetchone()[0], bulk_min_items)
 
     # -- the pass over the file -------------------------------------------------------------------
 
@@ -187,7 +210,7 @@ class ItemImport:
         writing = not self.dry_run
         if writing:
             self.next_id = self.first_id = first_free_id("ledger_item")
-            insert_rows("ledger_item", _ITEM_INSERT, self._new_items(checked))
+            self._insert_new(self._new_items(checked))
         else:
             for _row in self._new_items(checked):
                 pass
@@ -212,10 +235,25 @@ class ItemImport:
              amount, currency, on_date, erp, note, user_id, created_at, "")
             for item_id, kind, amount, currency, on_date in self.erp_allocations
         ))
+        if self.bulk.active:
+            if self.progress:
+                self.progress("indexing", 0, 1)
+            self.bulk.finish()
+            report.bulk_load = True
+        check_foreign_keys("ledger_item", "ledger_allocation")
         if self.progress:
             total = len(self.updates) + len(self.erp_allocations)
             self.progress("writing", total, total)
         record_many(self.events)
+
+    def _insert_new(self, rows: Iterator[tuple]) -> None:  # type: ignore[type-arg]
+        """Write new items; switch to the bulk load once ``bulk_min_items`` of them are in hand."""
+        if self.bulk_possible and not self.bulk.active:
+            held = list(islice(rows, self.bulk_min_items))
+            if len(held) >= self.bulk_min_items and not self.errors:
+                self.bulk.begin()
+            rows = chain(held, rows)
+        insert_rows("ledger_item", _ITEM_INSERT, rows)
 
     def _new_items(self, checked: Iterator[CheckedItem]) -> Iterator[tuple]:  # type: ignore[type-arg]
         """Resolve each checked row's entity and customer; yield the rows that can only be new items,
@@ -297,7 +335,7 @@ class ItemImport:
                 for _row in self._new_items(rows_iter):
                     pass
             else:
-                insert_rows("ledger_item", _ITEM_INSERT, self._new_items(rows_iter))
+                self._insert_new(self._new_items(rows_iter))
 
     def _reconcile(self, row: CheckedItem, customer_id: int, stored: tuple, allocated: _LiveAllocations,  # type: ignore[type-arg]
                    today: str) -> None:

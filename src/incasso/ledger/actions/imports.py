@@ -54,7 +54,7 @@ from incasso.core.erp_rows import (
     parse_entities,
     resolve_header,
 )
-from incasso.ledger.actions.import_items import ItemImport
+from incasso.ledger.actions.import_items import BULK_MIN_ITEMS, ItemImport
 from incasso.ledger.importers.readers import FileFormatError, Table, read_table
 from incasso.ledger.importers.sql import bulk_session, lock_for_import
 from incasso.ledger.models import Contact, Customer, CustomerGroup, CustomerIban, ImportBatch, LegalEntity
@@ -84,6 +84,7 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     batch_id: int | None = None
+    bulk_load: bool = False  # new items went in with indexes and foreign keys rebuilt afterwards
 
     @property
     def ok(self) -> bool:
@@ -112,11 +113,13 @@ def import_erp_file(
     file_format: str | None = None,
     as_of: date | None = None,
     progress: Progress | None = None,
+    bulk_min_items: int = BULK_MIN_ITEMS,
 ) -> ImportReport:
     """Import one ERP extract of ``kind`` (entities, customers, contacts or items), all or nothing.
 
     ``as_of`` dates the ERP allocations and reversals the import makes; by default it is each legal
-    entity's local today, from one clock reading.
+    entity's local today, from one clock reading. ``bulk_min_items`` is the number of new items
+    from which an item import takes the bulk-load path (``import_items.bulk_load_possible``).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown extract kind {kind!r} (one of {', '.join(KINDS)})")
@@ -138,7 +141,7 @@ def import_erp_file(
     clock = timezone.now()
     if kind == "items":
         _import_item_file(table, rows, layout, mapping, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
-                          progress=progress)
+                          progress=progress, bulk_min_items=bulk_min_items)
         report.seconds = time.perf_counter() - started
         return report
     parsers = {"entities": parse_entities, "customers": parse_customers, "contacts": parse_contacts}
@@ -173,15 +176,19 @@ def _rejected(report: ImportReport, errors: list[RowError], file_name: str) -> N
 
 def _import_item_file(table: Table, rows: Iterable[tuple[int, list[str]]], layout, mapping: Mapping,  # type: ignore[no-untyped-def]
                       report: ImportReport, *, by: Actor, clock, as_of: date | None, dry_run: bool,
-                      progress: Progress | None) -> None:
+                      progress: Progress | None, bulk_min_items: int) -> None:
     """Items: rows are checked while they are written (see ``ledger.actions.import_items``)."""
     checker = ItemChecker(layout, mapping)
+    # A file that may take the bulk-load path runs with SQLite's per-row foreign key checks off
+    # (settable only outside the transaction); the import checks the tables before it commits.
+    large = not dry_run and table.row_count >= bulk_min_items
     try:
-        with bulk_session(), transaction.atomic():
+        with bulk_session(relax_foreign_keys=large), transaction.atomic():
             if not dry_run:
                 lock_for_import("ledger_item", "ledger_allocation")
             ItemImport(report, checker.errors, layout, by=by, dry_run=dry_run, clock=clock, as_of=as_of,
-                       progress=progress, file_name=table.name).run(checker.check(rows))
+                       progress=progress, file_name=table.name, file_rows=table.row_count,
+                       bulk_min_items=bulk_min_items).run(checker.check(rows))
             report.rows = checker.rows_seen
             if checker.errors:
                 raise _Rejected

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import connection
+from django.db import IntegrityError, connection
 
 _COPY_CHUNK = 8192  # lines per write to the COPY stream
 _COPY_NULL = "\\N"
@@ -41,11 +41,14 @@ def lock_for_import(*tables: str) -> None:
 
 
 @contextmanager
-def bulk_session() -> Iterator[None]:
+def bulk_session(*, relax_foreign_keys: bool = False) -> Iterator[None]:
     """Tune the connection for one bulk import and put it back afterwards.
 
     SQLite's default page cache (2 MiB) makes every index insert of a large import a page read once
-    the indexes outgrow it; during the import it gets a large one. PostgreSQL needs nothing here.
+    the indexes outgrow it; during the import it gets a large one. With ``relax_foreign_keys`` its
+    per-row foreign key checks are switched off as well (possible only outside a transaction; inside
+    one, as in the test suite, the pragma is a no-op and the checks stay on): the import must then
+    call :func:`check_foreign_keys` before it commits. PostgreSQL needs nothing here.
     """
     if is_postgres():
         yield
@@ -54,11 +57,15 @@ def bulk_session() -> Iterator[None]:
         cursor.execute("PRAGMA cache_size")
         previous = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = -{_SQLITE_IMPORT_CACHE_KIB}")
+        if relax_foreign_keys:
+            cursor.execute("PRAGMA foreign_keys = OFF")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            if relax_foreign_keys:
+                cursor.execute("PRAGMA foreign_keys = ON")
 
 
 def date_text(column: str) -> str:
@@ -168,3 +175,122 @@ def update_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[obje
             cursor.cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE id = ?", (tuple(row[1:]) + (row[0],) for row in rows)
             )
+
+
+# -- bulk load: indexes and foreign keys off for the load, rebuilt in the same transaction -------
+
+_PG_MAINTENANCE_WORK_MEM = "256MB"  # index builds sort in memory instead of in temporary files
+
+
+class BulkLoad:
+    """Drop the secondary indexes and the foreign keys around ``ledger_item`` for one large load and
+    rebuild them, all inside the caller's transaction: a rollback (a rejected row, a failed check)
+    brings the schema back as it was, and a commit leaves it identical.
+
+    The definitions are read from the database's own catalog just before the drop (``pg_indexes``
+    and ``pg_get_constraintdef`` on PostgreSQL, ``sqlite_master`` on SQLite) and replayed verbatim,
+    so the rebuilt objects carry the names and definitions the migrations created, whatever they are.
+
+    PostgreSQL: drops the unique (entity, kind, number) constraint, the other secondary indexes of
+    ledger_item, its foreign keys (entity, customer) and ledger_allocation's foreign keys to items.
+    ``finish`` re-adds the unique constraint (a duplicate fails the transaction), builds the indexes
+    with a larger ``maintenance_work_mem``, and re-adds each foreign key ``NOT VALID`` followed by
+    ``VALIDATE CONSTRAINT``: one set-based check instead of a trigger call per row. The DDL takes
+    ACCESS EXCLUSIVE locks on ledger_item and ledger_allocation (readers wait too, until commit) and
+    SHARE ROW EXCLUSIVE on ledger_customer and ledger_legalentity.
+
+    SQLite: drops the secondary indexes of ledger_item (the unique constraint is part of the table
+    and stays) and recreates them from their ``CREATE INDEX`` text. Foreign keys cannot be switched
+    off inside a transaction; :func:`bulk_session` does it before the transaction when asked, and
+    :func:`check_foreign_keys` then checks the tables at the end.
+    """
+
+    def __init__(self, table: str, referencing: Sequence[str]) -> None:
+        self.table = table
+        self.referencing = tuple(referencing)  # tables whose foreign keys to ``table`` are dropped too
+        self.active = False
+        self._indexes: list[str] = []  # CREATE INDEX statements
+        self._uniques: list[tuple[str, str, str]] = []  # table, name, definition
+        self._foreign_keys: list[tuple[str, str, str]] = []  # table, name, definition
+
+    def begin(self) -> None:
+        if self.active:
+            return
+        self.active = True
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if is_postgres():
+                cursor.execute("SET LOCAL synchronous_commit = off")  # only commit latency is at stake
+                # ALTER TABLE refuses a table with pending deferred checks (rows this transaction wrote
+                # before the switch): run them now. ``finish`` defers again, which is every deferrable
+                # constraint's initial mode here (Django's foreign keys are INITIALLY DEFERRED).
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(
+                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
+                    "ORDER BY c.relname", [self.table])
+                found = cursor.fetchall()
+                self._indexes = [definition for _name, definition in found]
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                    "AND contype = 'u' ORDER BY conname", [self.table])
+                self._uniques = [(self.table, name, definition) for name, definition in cursor.fetchall()]
+                cursor.execute(
+                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE contype = 'f' AND (conrelid = %s::regclass OR (confrelid = %s::regclass "
+                    "AND conrelid::regclass::text = ANY(%s))) ORDER BY conrelid::regclass::text, conname",
+                    [self.table, self.table, list(self.referencing)])
+                self._foreign_keys = cursor.fetchall()
+                for table, name, _definition in self._foreign_keys + self._uniques:
+                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+                for name, _definition in found:
+                    cursor.execute(f"DROP INDEX {quote(name)}")
+            else:
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                               "AND sql IS NOT NULL ORDER BY name", [self.table])
+                found = cursor.fetchall()
+                self._indexes = [definition for _name, definition in found]
+                for name, _definition in found:
+                    cursor.execute(f"DROP INDEX {quote(name)}")
+
+    def finish(self) -> None:
+        """Rebuild what ``begin`` dropped; raises ``IntegrityError`` if the loaded rows break a rule."""
+        if not self.active:
+            return
+        self.active = False
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if is_postgres():
+                cursor.execute(f"SET LOCAL maintenance_work_mem = '{_PG_MAINTENANCE_WORK_MEM}'")
+                for table, name, definition in self._uniques:
+                    cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+            for definition in self._indexes:
+                cursor.execute(definition)
+            if is_postgres():
+                for table, name, definition in self._foreign_keys:
+                    cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition} NOT VALID")
+                for table, name, _definition in self._foreign_keys:
+                    cursor.execute(f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def foreign_keys_enforced() -> bool:
+    if is_postgres():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        return bool(cursor.fetchone()[0])
+
+
+def check_foreign_keys(*tables: str) -> None:
+    """On a SQLite connection whose foreign keys :func:`bulk_session` switched off, check ``tables``
+    in one pass each; raise ``IntegrityError`` naming the first broken reference."""
+    if foreign_keys_enforced():
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"PRAGMA foreign_key_check({connection.ops.quote_name(table)})")
+            broken = cursor.fetchone()
+            if broken:
+                raise IntegrityError(f"{table} row {broken[1]} refers to a missing {broken[2]} row")
