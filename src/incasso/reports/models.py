@@ -103,3 +103,53 @@ class AgingSnapshotLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket_label} {self.amount} {self.currency}"
+
+
+class ReportArchive(models.Model):
+    """A generated report pack as it was handed out: its parameters, its control checks and, per
+    file, a SHA-256 checksum, so that anyone can later prove which figures were sent on which day."""
+
+    pack = models.CharField(_("pack"), max_length=12)
+    as_of = models.DateField(_("as of"))
+    period_start = models.DateField(_("period start"))
+    params = models.JSONField(_("parameters"), default=dict)
+    checks = models.JSONField(_("control checks"), default=list)
+    checks_passed = models.BooleanField(_("controls passed"))
+    directory = models.CharField(_("directory"), max_length=500)
+    files = models.JSONField(default=list, help_text='[{"name", "sha256", "size"}, ...]')
+    created_at = models.DateTimeField(_("created at"))
+    created_by_label = models.CharField(max_length=150, help_text="user name, or the job that ran it")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["pack", "as_of"], name="report_archive_pack_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pack} pack as of {self.as_of}"
+
+
+class ReportSchedule(models.Model):
+    """A pack to run on a cron schedule and e-mail (XLSX and PDF attached) to its subscribers.
+
+    ``cron`` is a five-field cron expression (croniter) evaluated in UTC; ``last_run_at`` is when
+    the scheduler last ran it, so a missed run is caught up once rather than repeated.
+    """
+
+    pack = models.CharField(_("pack"), max_length=12)
+    cron = models.CharField(_("cron expression"), max_length=100)
+    subscribers = models.TextField(_("subscribers"), help_text="e-mail addresses, one per line or comma-separated")
+    entity_codes = models.JSONField(_("entities"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
+    last_archive = models.ForeignKey(ReportArchive, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["pack", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.pack} pack at '{self.cron}'"
+
+    def subscriber_list(self) -> list[str]:
+        return [a.strip() for a in self.subscribers.replace("\n", ",").split(",") if a.strip()]

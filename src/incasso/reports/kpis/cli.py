@@ -103,3 +103,30 @@ def validate(options: dict, stdout: Any) -> None:
     failed = failures(checks)
     if failed:
         raise CommandError("; ".join(f"{c.code} {c.currency} off by {c.difference:+,.2f}" for c in failed))
+
+
+def add_run_arguments(sub: Any) -> None:
+    run_pack = sub.add_parser("run", help="build a report pack (XLSX, PDF, JSON) into a directory and archive it")
+    run_pack.add_argument("pack", choices=("daily", "weekly", "monthly"))
+    run_pack.add_argument("--as-of", required=True, help="YYYY-MM-DD")
+    run_pack.add_argument("--entity", action="append", default=[], metavar="CODE", help="repeat for several")
+    run_pack.add_argument("-o", "--output", required=True, metavar="DIR", help="directory for the files")
+
+
+def run_pack(options: dict, stdout: Any, stderr: Any) -> None:
+    from incasso.audit.events import Actor
+    from incasso.reports.pack_files import archive_pack
+    from incasso.reports.packs import build_pack
+
+    as_of = _date(options["as_of"], "--as-of")
+    result = build_pack(options["pack"], as_of, entity_ids=entity_ids(options["entity"]))
+    archive = archive_pack(result, options["output"], by=Actor(None, "cli"))
+    stdout.write(f"{archive.pack} pack as of {archive.as_of} archived as #{archive.pk} in {archive.directory}")
+    for entry in archive.files:
+        stdout.write(f"  {entry['name']}  sha256 {entry['sha256']}  {entry['size']} bytes")
+    if result.passed:
+        stdout.write("controls passed")
+    else:
+        for check in result.failed_checks():
+            stderr.write(f"CONTROL CHECK FAILED: {check.description} ({check.currency})"
+                         f" off by {check.difference:+,.2f}")

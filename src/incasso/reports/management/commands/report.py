@@ -77,10 +77,13 @@ class Command(BaseCommand):
         disputes_report.add_report_arguments(sub)  # incasso report disputes --from D1 --to D2 ...
         kpis_cli.add_arguments(sub)  # incasso report kpis --from D1 --to D2 --by entity ...
         kpis_cli.add_validate_arguments(sub)  # incasso report validate --as-of D
+        kpis_cli.add_run_arguments(sub)  # incasso report run PACK --as-of D -o DIR
 
     def handle(self, *args: object, **options: object) -> None:
         if options["report"] == "kpis":
             kpis_cli.run(options, self.stdout, self.stderr)
+        elif options["report"] == "run":
+            kpis_cli.run_pack(options, self.stdout, self.stderr)
         elif options["report"] == "validate":
             kpis_cli.validate(options, self.stdout)
         elif options["report"] == "disputes":
