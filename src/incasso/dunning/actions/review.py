@@ -6,6 +6,8 @@ never the proposer when the run is under four-eyes.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -42,9 +44,9 @@ def _proposed_run(run_id: int) -> Run:
 def _retotal(letter: Letter) -> None:
     sums = letter.lines.filter(excluded=False).aggregate(items=Sum("amount_due"), interest=Sum("interest"),
                                                          compensation=Sum("compensation"))
-    letter.items_total = quantize(sums["items"] or 0, letter.currency)
-    letter.interest_total = quantize(sums["interest"] or 0, letter.currency)
-    letter.compensation_total = quantize(sums["compensation"] or 0, letter.currency)
+    letter.items_total = quantize(sums["items"] or Decimal(0), letter.currency)
+    letter.interest_total = quantize(sums["interest"] or Decimal(0), letter.currency)
+    letter.compensation_total = quantize(sums["compensation"] or Decimal(0), letter.currency)
     letter.total = letter.items_total + letter.fee + letter.interest_total + letter.compensation_total
     if sums["items"] is None:
         letter.status = LetterStatus.EXCLUDED

@@ -71,10 +71,9 @@ def recheck(letter: Letter, as_of: date) -> str:
 def _send_one(letter_id: int, *, by: Actor, connection) -> str:  # type: ignore[no-untyped-def]
     """Send one queued letter; returns its status afterwards."""
     with transaction.atomic():
-        letter = (Letter.objects.select_for_update().select_related("run", "customer", "customer__entity", "contact")
-                  .get(pk=letter_id))
-        if letter.status != LetterStatus.QUEUED:
-            return letter.status
+        status = Letter.objects.select_for_update().values_list("status", flat=True).get(pk=letter_id)
+        if status != LetterStatus.QUEUED:
+            return status
         letter = (Letter.objects.select_related("run", "customer", "customer__entity", "contact")
                   .prefetch_related("lines__item", "customer__entity__bank_accounts").get(pk=letter_id))
         reason = recheck(letter, letter.run.as_of)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import date
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -66,7 +66,7 @@ class Inbox:
         self.messages: list[tuple[list[str], Any]] = []
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
 
