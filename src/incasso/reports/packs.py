@@ -53,6 +53,7 @@ class Section:
     rows: list[list[Any]] = field(default_factory=list)
     chart: Chart | None = None
     note: str = ""
+    figures: tuple[int, ...] = ()  # decimal columns that are days or percentages, not money
 
 
 @dataclass
@@ -169,7 +170,7 @@ def _weekly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> lis
         kept[row.group][1] += row.promises.judged
     performance = Section("collectors", "Collector performance", [
         "collector", "contacts", "contacts per day", "promises taken", "amount promised", "promises judged",
-        "PTP kept %"], chart=Chart("bar", 0, (1, 3)))
+        "PTP kept %"], chart=Chart("bar", 0, (1, 3)), figures=(2, 6))
     activity = {a.group: a for a in table.activity}
     for group in sorted(set(activity) | set(kept)):
         one = activity.get(group)
@@ -185,7 +186,7 @@ def _weekly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> lis
     if entity_ids is not None:
         entries = entries.filter(customer__entity_id__in=entity_ids)
     completion = Section("worklist", "Worklist completion", ["collector", "entries", "done", "done %"],
-                         chart=Chart("bar", 0, (3,)))
+                         chart=Chart("bar", 0, (3,)), figures=(3,))
     for row in entries.values("collector__username").annotate(
             total=Count("id"), done=Count("id", filter=Q(status="done"))).order_by("collector__username"):
         completion.rows.append([row["collector__username"], row["total"], row["done"],
@@ -226,7 +227,7 @@ def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> li
     tables = kpi_trend(KpiParams(start=_month_back(as_of, 11), end=as_of, by="entity", entity_ids=entity_ids))
     trend = Section("kpi_trend", "DSO, best possible DSO, ADD and CEI by month", [
         "month", "entity", "currency", "ending AR", "DSO (countback)", "BPDSO (countback)", "ADD", "CEI %",
-        "DSO (simple)"], chart=Chart("line", 0, (4, 5, 6, 7)))
+        "DSO (simple)"], chart=Chart("line", 0, (4, 5, 6, 7)), figures=(4, 5, 6, 7, 8))
     buckets = tables[0].params.buckets
     aging = Section("aging_trend", "Month-end aging", ["month", "currency", *(b.label for b in buckets), "total"],
                     chart=Chart("stacked", 0, tuple(range(2, 2 + len(buckets)))))

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from incasso.core import kpi
-from incasso.core.aging import AgingError, missing_rates
+from incasso.core.aging import AgingError, AgingRow, missing_rates
 from incasso.core.money import ZERO, convert, quantize
 from incasso.reports.kpis import loaders
 from incasso.reports.kpis.labels import group_labels
@@ -90,8 +90,16 @@ class KpiTable:
     auto_match: list[AutoMatchRow]
 
 
-def _load(params: KpiParams) -> dict[Key, KpiInputs]:
+def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = None) -> dict[Key, KpiInputs]:
+    """The inputs of every (group, currency); ``agings`` keeps the agings by date across the months of
+    a trend (a month's ending aging is the next month's beginning one)."""
     inputs: dict[Key, KpiInputs] = {}
+    agings = {} if agings is None else agings
+
+    def aging(as_of: date) -> dict[Key, AgingRow]:
+        if as_of not in agings:
+            agings[as_of] = loaders.aging_by_group(params, as_of)
+        return agings[as_of]
 
     def at(key: Key) -> KpiInputs:
         if key not in inputs:
@@ -103,13 +111,13 @@ def _load(params: KpiParams) -> dict[Key, KpiInputs]:
         target.credit_sales = sales.pop("period")  # type: ignore[call-overload]
         target.monthly_sales.update(sales)
     over_index = [i for i, b in enumerate(params.buckets) if b.low is not None and b.low > params.over_days]
-    for key, row in loaders.aging_by_group(params, params.end).items():
+    for key, row in aging(params.end).items():
         target = at(key)
         target.ending_ar = row.total
         target.ending_current = row.amounts[0]
         target.ending_over = sum((row.amounts[i] for i in over_index), _ZERO)
         target.ending_buckets = list(row.amounts)
-    for key, row in loaders.aging_by_group(params, params.beginning).items():
+    for key, row in aging(params.beginning).items():
         at(key).beginning_ar = row.total
     if params.ar_basis == "gross":
         for key, amount in loaders.open_credits(params, params.end).items():
@@ -208,9 +216,9 @@ def _judging_day(end: date) -> date:
     return end + timedelta(days=1)
 
 
-def kpi_table(params: KpiParams) -> KpiTable:
+def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | None = None) -> KpiTable:
     """The KPIs of the period per group (and currency, unless a reporting currency is asked)."""
-    inputs = _load(params)
+    inputs = _load(params, agings)
     if params.reporting_currency:
         rates = params.rates
         if rates is None:
@@ -253,4 +261,5 @@ def month_periods(start: date, end: date) -> list[tuple[date, date]]:
 def kpi_trend(params: KpiParams) -> list[KpiTable]:
     """The same KPIs month by month over the period (one table per calendar month)."""
     periods = month_periods(params.start, params.end)
-    return [kpi_table(replace(params, start=first, end=last)) for first, last in periods]
+    agings: dict[date, dict[Key, AgingRow]] = {}
+    return [kpi_table(replace(params, start=first, end=last), agings=agings) for first, last in periods]
