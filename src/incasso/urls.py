@@ -11,4 +11,6 @@ urlpatterns = [
     path("disputes/", include("incasso.disputes.urls")),
     path("worklist/", include("incasso.collections.urls")),
     path("cash/", include("incasso.cashapp.urls")),
+    path("dunning/", include("incasso.dunning.urls")),
+    path("jobs/", include("incasso.jobs.urls")),
 ]

@@ -19,7 +19,7 @@ def _actor(job: JobRun) -> Actor:
     return Actor.of(job.created_by) if job.created_by else SYSTEM
 
 
-def send_job(job: JobRun, *, run_id: int) -> str:
+def send_job(job: JobRun, *, run_id: int, back_url: str = "") -> str:
     Run.objects.filter(pk=run_id).update(job_id=job.pk)
     result = send_run(run_id, by=_actor(job), progress=lambda done, total, msg: report_progress(job, done, total, msg))
     return f"run {run_id}: {result.sent} sent, {result.skipped} skipped, {result.already_sent} sent before"
@@ -33,7 +33,9 @@ def propose_job(job: JobRun, *, as_of: str, entity_codes: list[str], segments: l
 
 
 def queue_send(run_id: int, *, by: Actor) -> JobRun:
-    job = enqueue("dunning.send", {"run_id": run_id}, by=by)
+    from django.urls import reverse
+
+    job = enqueue("dunning.send", {"run_id": run_id, "back_url": reverse("dunning:run", args=[run_id])}, by=by)
     Run.objects.filter(pk=run_id).update(job_id=job.pk)
     return job
 
