@@ -11,23 +11,27 @@ where they should be, reminders are sent once), and a pass that was missed for d
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from incasso.accounts.choices import Role
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, build, record_many
+from incasso.audit.models import AuditEvent
 from incasso.core.disputes import MAX_ESCALATION_LEVEL, EscalationPolicy, decide_escalation
 from incasso.disputes.choices import OPEN_STATUSES, EscalationLevel
 from incasso.disputes.models import DisputeCase, DisputeLine, ResolverDepartment
 from incasso.disputes.notifications import send_after_commit
 from incasso.disputes.policy import escalation_policy
+from incasso.ledger.models import LegalEntity
 
 BATCH = 5000
 
@@ -97,67 +101,105 @@ def escalate_cases(as_of: date, *, by: Actor, policy: EscalationPolicy | None = 
     rows = (DisputeCase.objects.filter(status__in=list(OPEN_STATUSES), deadline__lte=horizon)
             .filter(escalation_level__lt=MAX_ESCALATION_LEVEL)
             .filter(Q(deadline__lt=as_of) | Q(reminded_on__isnull=True))
-            .values_list("pk", "deadline", "entity__country", "escalation_level", "reminded_on", "resolver_id",
+            .values_list("pk", "deadline", "entity_id", "escalation_level", "reminded_on", "resolver_id",
                          "department_id", "customer_id")
-            .order_by("pk"))
-    new_levels: dict[int, list[int]] = defaultdict(list)
-    reminders: list[int] = []
-    events = []
+            # No ORDER BY and no server-side cursor: PostgreSQL plans a cursor for its first rows and
+            # would walk the primary key over every case instead of the open cases' deadline index.
+            .order_by())
+    # The decision depends only on (deadline, country, current level, reminded): decide each distinct
+    # combination once, and write one UPDATE per (new level, country) over its deadlines instead of
+    # one row at a time.
+    escalate_to: dict[tuple[int, str, int], set[date]] = defaultdict(set)  # (new level, country, from level)
+    remind: dict[str, set[date]] = defaultdict(set)
+    events: list[tuple[Any, ...]] = []
     # (mail kind, address) -> [(case id, level, business days late)]: one consolidated mail each
     mail: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     departments = {d.pk: d for d in ResolverDepartment.objects.select_related("manager", "team_leader")
                    .prefetch_related("members")}
     users = get_user_model().objects
     team_leaders = list(users.filter(groups__name=Role.TEAM_LEADER, is_active=True))
-    resolver_ids = set()
-    decided = []
-    for pk, deadline, country, level, reminded_on, resolver_id, department_id, customer_id in rows.iterator(
-            chunk_size=BATCH):
+    resolvers = {u.pk: u for u in users.filter(groups__name=Role.DISPUTE_RESOLVER)}
+    decisions: dict[tuple[date, str, int, bool], Any] = {}
+    recipients: dict[tuple[int, int, int | None], list[str]] = {}
+
+    def notified(level: int, department_id: int, resolver_id: int | None) -> list[str]:
+        key = (level, department_id, resolver_id)
+        if key not in recipients:
+            who = _recipients(level, departments[department_id], resolvers.get(resolver_id or 0), team_leaders)
+            recipients[key] = sorted({u.email for u in who if u is not None and u.email})
+        return recipients[key]
+
+    now = timezone.now()
+    countries = dict(LegalEntity.objects.values_list("pk", "country"))
+    level_labels = {level: str(EscalationLevel(level).label) for level in EscalationLevel.values}
+    for pk, deadline, entity_id, level, reminded_on, resolver_id, department_id, customer_id in list(rows):
         result.examined += 1
-        decision = decide_escalation(deadline=deadline, as_of=as_of, country=country, current_level=level,
-                                     reminded=reminded_on is not None, policy=policy)
-        if decision.escalate or decision.remind:
-            decided.append((pk, level, decision, resolver_id, department_id, customer_id))
-            if resolver_id:
-                resolver_ids.add(resolver_id)
-    resolvers = users.in_bulk(resolver_ids)
-    for pk, level, decision, resolver_id, department_id, customer_id in decided:
-        department = departments[department_id]
+        country = countries[entity_id]
+        key = (deadline, country, level, reminded_on is not None)
+        decision = decisions.get(key)
+        if decision is None:
+            decision = decisions[key] = decide_escalation(deadline=deadline, as_of=as_of, country=country,
+                                                          current_level=level, reminded=key[3], policy=policy)
         number = f"DC-{pk:06d}"
         if decision.escalate:
-            new_levels[decision.level].append(pk)
-            who = _recipients(decision.level, department, resolvers.get(resolver_id), team_leaders)
-            to = sorted({u.email for u in who if u is not None and u.email})
+            escalate_to[(decision.level, country, level)].add(deadline)
+            result.escalated[decision.level] = result.escalated.get(decision.level, 0) + 1
+            to = notified(decision.level, department_id, resolver_id)
             for address in to:
                 mail[("escalation", address)].append((pk, decision.level, decision.business_days_late))
-            events.append(build(
-                EventKind.DISPUTE_ESCALATED, actor=by, subject_type="dispute", subject_id=pk, customer_id=customer_id,
-                message=f"{number}: {decision.business_days_late} business day(s) late, escalated to level "
-                        f"{decision.level} ({EscalationLevel(decision.level).label}); notified {', '.join(to) or '-'}",
-                before={"level": level}, after={"level": decision.level, "notified": to}))
+            events.append((now, by, EventKind.DISPUTE_ESCALATED, pk, customer_id,
+                           f"{number}: {decision.business_days_late} business day(s) late, escalated to level "
+                           f"{decision.level} ({level_labels[decision.level]}); "
+                           f"notified {', '.join(to) or '-'}",
+                           {"level": level}, {"level": decision.level, "notified": to}))
         if decision.remind:
-            reminders.append(pk)
-            who = _recipients(EscalationLevel.RESOLVER, department, resolvers.get(resolver_id), team_leaders)
-            to = sorted({u.email for u in who if u is not None and u.email})
+            remind[country].add(deadline)
+            result.reminded += 1
+            to = notified(EscalationLevel.RESOLVER, department_id, resolver_id)
             for address in to:
                 mail[("reminder", address)].append((pk, 0, 0))
-            events.append(build(EventKind.DISPUTE_REMINDED, actor=by, subject_type="dispute", subject_id=pk,
-                                customer_id=customer_id,
-                                message=f"{number}: deadline reminder to {', '.join(to) or '-'}",
-                                after={"notified": to}))
-    for level, ids in new_levels.items():
-        for start in range(0, len(ids), BATCH):
-            DisputeCase.objects.filter(pk__in=ids[start:start + BATCH]).update(escalation_level=level,
-                                                                               escalated_on=as_of)
-        result.escalated[level] = len(ids)
-    for start in range(0, len(reminders), BATCH):
-        DisputeCase.objects.filter(pk__in=reminders[start:start + BATCH]).update(reminded_on=as_of)
-    result.reminded = len(reminders)
-    record_many(events, batch_size=BATCH)
+            events.append((now, by, EventKind.DISPUTE_REMINDED, pk, customer_id,
+                           f"{number}: deadline reminder to {', '.join(to) or '-'}", None, {"notified": to}))
+    open_cases = DisputeCase.objects.filter(status__in=list(OPEN_STATUSES))
+    for (level, country, from_level), deadlines in escalate_to.items():
+        open_cases.filter(entity__country=country, deadline__in=sorted(deadlines), escalation_level=from_level).update(
+            escalation_level=level, escalated_on=as_of)
+    for country, deadlines in remind.items():
+        open_cases.filter(entity__country=country, deadline__in=sorted(deadlines), escalation_level=0,
+                          reminded_on__isnull=True).update(reminded_on=as_of)
+    _write_events(events)
     for (kind, address), cases in sorted(mail.items()):
         send_after_commit([address], *_message(kind, cases, as_of))
         result.mails += 1
     return result
+
+
+def _write_events(events: list[tuple[Any, ...]]) -> None:
+    """Append the timeline events: COPY on PostgreSQL (a hundred thousand rows in about a second),
+    ``bulk_create`` elsewhere."""
+    if not events:
+        return
+    if connection.vendor != "postgresql":
+        record_many([build(kind, actor=by, subject_type="dispute", subject_id=pk, customer_id=customer_id,
+                           message=message, before=before, after=after, at=at)
+                     for at, by, kind, pk, customer_id, message, before, after in events], batch_size=BATCH)
+        return
+    table = AuditEvent._meta.db_table
+    encoded: dict[str, str] = {}  # most cases share their before/after JSON: encode each once
+
+    def as_json(value: Any) -> str | None:
+        if value is None:
+            return None
+        key = repr(value)
+        if key not in encoded:
+            encoded[key] = json.dumps(value)
+        return encoded[key]
+
+    columns = "occurred_at, actor_id, actor_label, kind, subject_type, subject_id, customer_id, message, before, after"
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for at, by, kind, pk, customer_id, message, before, after in events:
+            copy.write_row((at, by.user.pk if by.user else None, by.label, str(kind), "dispute", str(pk),
+                            customer_id, message, as_json(before), as_json(after)))
 
 
 def _message(kind: str, cases: list[tuple[int, int, int]], as_of: date) -> tuple[str, str]:

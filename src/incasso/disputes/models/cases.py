@@ -49,23 +49,24 @@ class DisputeCase(ConcurrentTransitionMixin, models.Model):
     """
 
     entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="dispute_cases")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="dispute_cases")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="dispute_cases", db_index=False)
     currency = models.CharField(_("currency"), max_length=3)
     original_amount = models.DecimalField(_("original disputed amount"), **MONEY)
     disputed_amount = models.DecimalField(_("disputed amount"), **MONEY)
     accepted_amount = models.DecimalField(_("accepted amount"), default=0, **MONEY)
-    reason = models.ForeignKey(ReasonCode, on_delete=models.PROTECT, related_name="cases", verbose_name=_("reason"))
+    reason = models.ForeignKey(ReasonCode, on_delete=models.PROTECT, related_name="cases", verbose_name=_("reason"),
+                               db_index=False)
     description = models.TextField(_("description"), blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     source = models.CharField(_("source"), max_length=20, choices=CaseSource.choices, default=CaseSource.MANUAL)
     external_reference = models.CharField(_("external reference"), max_length=80, null=True, blank=True,
                                           help_text=_("the customer's or the import file's case reference"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="owned_dispute_cases", verbose_name=_("owner (collector)"))
+                              related_name="owned_dispute_cases", verbose_name=_("owner (collector)"), db_index=False)
     department = models.ForeignKey(ResolverDepartment, on_delete=models.PROTECT, related_name="cases",
-                                   verbose_name=_("resolver department"))
+                                   verbose_name=_("resolver department"), db_index=False)
     resolver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="resolving_dispute_cases", verbose_name=_("resolver"))
+                                 related_name="resolving_dispute_cases", verbose_name=_("resolver"), db_index=False)
     status = FSMField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW,
                       protected=True)
     opened_on = models.DateField(_("opened on"))
@@ -77,18 +78,21 @@ class DisputeCase(ConcurrentTransitionMixin, models.Model):
     resolution = models.CharField(_("resolution"), max_length=12, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     root_cause = models.ForeignKey(RootCauseCode, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="cases", verbose_name=_("root cause"))
+                                   related_name="cases", verbose_name=_("root cause"), db_index=False)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     cycle_days = models.PositiveIntegerField(_("cycle time (days)"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Few indexes on purpose: the daily pass rewrites the escalation columns of up to every open case,
+    # and each index would be rewritten with it (PostgreSQL: the table's fillfactor leaves room for
+    # HOT updates, see migration 0003). The composite indexes below serve the foreign-key lookups.
     class Meta:
         ordering = ["deadline", "id"]
         verbose_name = _("dispute case")
