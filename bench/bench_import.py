@@ -6,8 +6,12 @@
 For each database it builds a fresh one (SQLite file under var/bench/, PostgreSQL database
 ``bench_import`` dropped and created), runs ``incasso migrate``, imports the entities and customers,
 then times the items import in its own process and prints one JSON line per database with rows,
-seconds, rows/s, the CPU seconds of the importing Python process (the database server's are not
-counted), the peak RSS of that process and the 1-minute load average (the machine may be shared).
+seconds, rows/s, whether the bulk-load path was taken, the CPU seconds of the importing Python
+process and, on PostgreSQL, of its server backend (utime + stime from /proc/<pg_backend_pid()>/stat,
+so the server must run on this machine), the rows per CPU-second of client + server (the figure
+that does not depend on how loaded the shared machine is), the peak RSS of the Python process and
+the 1-minute load average before and after. The import runs with PGOPTIONS
+``max_parallel_maintenance_workers=0`` so that the index builds' CPU is the backend's own.
 A second, identical import is timed too (``reimport``): it must report every row unchanged.
 """
 
@@ -71,31 +75,52 @@ from datetime import date
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incasso.settings")
 django.setup()
+from django.db import connection
 from incasso.audit.events import Actor
 from incasso.ledger.actions import import_erp_file
+
+def backend_cpu(pid):
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+backend = None
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+load_before = os.getloadavg()[0]
+server_before = backend_cpu(backend)
 before = resource.getrusage(resource.RUSAGE_SELF)
-report = import_erp_file("items", sys.argv[1], by=Actor(None, "bench"), as_of=date(2026, 7, 1))
+report = import_erp_file("items", sys.argv[1], by=Actor(None, "bench"), as_of=date(2026, 7, 1),
+                         bulk_min_items=int(sys.argv[2]))
 after = resource.getrusage(resource.RUSAGE_SELF)
+server = backend_cpu(backend) - server_before
 assert report.ok, report.errors[:5]
 cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 print(json.dumps({"rows": report.rows, "created": report.created, "unchanged": report.unchanged,
+                  "bulk_load": report.bulk_load,
                   "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows_per_second),
-                  "python_cpu_s": round(cpu, 2), "peak_rss_mb": round(after.ru_maxrss / 1024),
-                  "load_average": os.getloadavg()[0]}))
+                  "python_cpu_s": round(cpu, 2), "server_cpu_s": round(server, 2),
+                  "rows_per_cpu_s": round(report.rows / (cpu + server)),
+                  "peak_rss_mb": round(after.ru_maxrss / 1024),
+                  "load_average": [load_before, os.getloadavg()[0]]}))
 """
 
 
 def run(args: list[str], url: str) -> str:
-    env = {**os.environ, "INCASSO_DATABASE_URL": url}
+    env = {**os.environ, "INCASSO_DATABASE_URL": url, "PGOPTIONS": "-c max_parallel_maintenance_workers=0"}
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own tools
     if done.returncode != 0:
         sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return done.stdout
 
 
-def fresh_database(vendor: str) -> str:
+def fresh_database(vendor: str, name: str) -> str:
     if vendor == "sqlite":
-        path = ROOT / "var" / "bench" / "bench_import.sqlite3"
+        path = ROOT / "var" / "bench" / f"{name}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -103,19 +128,20 @@ def fresh_database(vendor: str) -> str:
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS bench_import")
-        connection.execute("CREATE DATABASE bench_import")
-    return f"{PG_SERVER}/bench_import"
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}"
 
 
-def bench(vendor: str, folder: Path) -> dict[str, object]:
-    url = fresh_database(vendor)
+def bench(vendor: str, folder: Path, name: str, bulk_min_items: int) -> dict[str, object]:
+    url = fresh_database(vendor, name)
     run([str(INCASSO), "migrate", "-v", "0"], url)
     for kind in ("entities", "customers"):
         run([str(INCASSO), "import", kind, str(folder / f"{kind}.csv")], url)
-    first = json.loads(run([str(PYTHON), "-c", TIMED, str(folder / "items.csv")], url))
-    again = json.loads(run([str(PYTHON), "-c", TIMED, str(folder / "items.csv")], url))
-    return {"database": vendor, **first, "reimport": again}
+    timed = [str(PYTHON), "-c", TIMED, str(folder / "items.csv"), str(bulk_min_items)]
+    first = json.loads(run(timed, url))
+    again = json.loads(run(timed, url))
+    return {"database": vendor, "bulk_min_items": bulk_min_items, **first, "reimport": again}
 
 
 def main() -> None:
@@ -123,6 +149,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=200_000, help="size of the synthetic extract")
     parser.add_argument("--dir", type=Path, help="folder with entities.csv, customers.csv, items.csv to use instead")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--database-name", default="bench_import",
+                        help="PostgreSQL database (dropped and created) and SQLite file name under var/bench/")
+    parser.add_argument("--bulk-min-items", type=int, default=50_000,
+                        help="new items from which the bulk-load path is taken (huge: the per-row path)")
     options = parser.parse_args()
     folder = options.dir
     if folder is None:
@@ -130,7 +160,7 @@ def main() -> None:
         if not (folder / "items.csv").exists():
             write_synthetic(folder, options.items)
     for vendor in options.databases.split(","):
-        print(json.dumps(bench(vendor, folder)), flush=True)
+        print(json.dumps(bench(vendor, folder, options.database_name, options.bulk_min_items)), flush=True)
 
 
 if __name__ == "__main__":

@@ -196,7 +196,7 @@ class ItemImport:
         self.updates: list[tuple] = []  # type: ignore[type-arg]
         self.reversals: list[tuple[int, str, int | None, str]] = []
         self.events: list = []  # type: ignore[type-arg]
-        self.bulk = BulkLoad("ledger_item", referencing=["ledger_allocation"])
+        self.bulk = BulkLoad(["ledger_item", "ledger_allocation"], unique_dropped=["ledger_item"])
         self.bulk_min_items = bulk_min_items
         self.bulk_possible = False
         if not dry_run and file_rows >= bulk_min_items:

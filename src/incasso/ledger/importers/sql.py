@@ -183,31 +183,33 @@ _PG_MAINTENANCE_WORK_MEM = "256MB"  # index builds sort in memory instead of in 
 
 
 class BulkLoad:
-    """Drop the secondary indexes and the foreign keys around ``ledger_item`` for one large load and
-    rebuild them, all inside the caller's transaction: a rollback (a rejected row, a failed check)
-    brings the schema back as it was, and a commit leaves it identical.
+    """Drop the secondary indexes and the foreign keys of some tables for one large load and rebuild
+    them, all inside the caller's transaction: a rollback (a rejected row, a failed check) brings the
+    schema back as it was, and a commit leaves it identical.
 
     The definitions are read from the database's own catalog just before the drop (``pg_indexes``
     and ``pg_get_constraintdef`` on PostgreSQL, ``sqlite_master`` on SQLite) and replayed verbatim,
     so the rebuilt objects carry the names and definitions the migrations created, whatever they are.
 
-    PostgreSQL: drops the unique (entity, kind, number) constraint, the other secondary indexes of
-    ledger_item, its foreign keys (entity, customer) and ledger_allocation's foreign keys to items.
-    ``finish`` re-adds the unique constraint (a duplicate fails the transaction), builds the indexes
-    with a larger ``maintenance_work_mem``, and re-adds each foreign key ``NOT VALID`` followed by
-    ``VALIDATE CONSTRAINT``: one set-based check instead of a trigger call per row. The DDL takes
-    ACCESS EXCLUSIVE locks on ledger_item and ledger_allocation (readers wait too, until commit) and
-    SHARE ROW EXCLUSIVE on ledger_customer and ledger_legalentity.
+    PostgreSQL: drops the secondary indexes and foreign keys of ``tables`` and the UNIQUE constraints
+    of ``unique_dropped`` (for the item import: ledger_item's entity and customer keys, the unique
+    (entity, kind, number), ledger_allocation's item and user keys and indexes; its unique
+    idempotency key stays). ``finish`` re-adds the unique constraints (a duplicate fails the
+    transaction), builds the indexes with a larger ``maintenance_work_mem``, and re-adds each
+    foreign key ``NOT VALID`` followed by ``VALIDATE CONSTRAINT``: one set-based check instead of a
+    trigger call per row. The DDL takes ACCESS EXCLUSIVE locks on ledger_item and ledger_allocation
+    (readers wait too, until commit) and SHARE ROW EXCLUSIVE on the tables they refer to
+    (customers, entities, users).
 
-    SQLite: drops the secondary indexes of ledger_item (the unique constraint is part of the table
-    and stays) and recreates them from their ``CREATE INDEX`` text. Foreign keys cannot be switched
+    SQLite: drops the secondary indexes of ``tables`` (unique constraints are part of the table and
+    stay) and recreates them from their ``CREATE INDEX`` text. Foreign keys cannot be switched
     off inside a transaction; :func:`bulk_session` does it before the transaction when asked, and
     :func:`check_foreign_keys` then checks the tables at the end.
     """
 
-    def __init__(self, table: str, referencing: Sequence[str]) -> None:
-        self.table = table
-        self.referencing = tuple(referencing)  # tables whose foreign keys to ``table`` are dropped too
+    def __init__(self, tables: Sequence[str], unique_dropped: Sequence[str] = ()) -> None:
+        self.tables = list(tables)
+        self.unique_dropped = list(unique_dropped)  # tables whose UNIQUE constraints go too (PostgreSQL)
         self.active = False
         self._indexes: list[str] = []  # CREATE INDEX statements
         self._uniques: list[tuple[str, str, str]] = []  # table, name, definition
@@ -227,32 +229,29 @@ class BulkLoad:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(
                     "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
-                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
-                    "ORDER BY c.relname", [self.table])
-                found = cursor.fetchall()
-                self._indexes = [definition for _name, definition in found]
-                cursor.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                    "AND contype = 'u' ORDER BY conname", [self.table])
-                self._uniques = [(self.table, name, definition) for name, definition in cursor.fetchall()]
+                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = ANY(%s::regclass[]) "
+                    "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+                    "WHERE k.conindid = i.indexrelid) ORDER BY c.relname", [self.tables])
+                indexes = cursor.fetchall()
+                self._indexes = [definition for _name, definition in indexes]
                 cursor.execute(
                     "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE contype = 'f' AND (conrelid = %s::regclass OR (confrelid = %s::regclass "
-                    "AND conrelid::regclass::text = ANY(%s))) ORDER BY conrelid::regclass::text, conname",
-                    [self.table, self.table, list(self.referencing)])
+                    "WHERE conrelid = ANY(%s::regclass[]) AND contype = 'u' ORDER BY 1, 2", [self.unique_dropped])
+                self._uniques = cursor.fetchall()
+                cursor.execute(
+                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = ANY(%s::regclass[]) AND contype = 'f' ORDER BY 1, 2", [self.tables])
                 self._foreign_keys = cursor.fetchall()
                 for table, name, _definition in self._foreign_keys + self._uniques:
                     cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-                for name, _definition in found:
-                    cursor.execute(f"DROP INDEX {quote(name)}")
             else:
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                               "AND sql IS NOT NULL ORDER BY name", [self.table])
-                found = cursor.fetchall()
-                self._indexes = [definition for _name, definition in found]
-                for name, _definition in found:
-                    cursor.execute(f"DROP INDEX {quote(name)}")
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                               f"AND tbl_name IN ({', '.join('%s' for _ in self.tables)}) ORDER BY name",
+                               self.tables)
+                indexes = cursor.fetchall()
+                self._indexes = [definition for _name, definition in indexes]
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {quote(name)}")
 
     def finish(self) -> None:
         """Rebuild what ``begin`` dropped; raises ``IntegrityError`` if the loaded rows break a rule."""
