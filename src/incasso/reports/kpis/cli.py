@@ -130,3 +130,56 @@ def run_pack(options: dict, stdout: Any, stderr: Any) -> None:
         for check in result.failed_checks():
             stderr.write(f"CONTROL CHECK FAILED: {check.description} ({check.currency})"
                          f" off by {check.difference:+,.2f}")
+
+
+def add_schedule_arguments(sub: Any) -> None:
+    add = sub.add_parser("schedule-add", help="e-mail a pack on a cron schedule")
+    add.add_argument("pack", choices=("daily", "weekly", "monthly"))
+    add.add_argument("--cron", required=True, help="five fields in UTC, e.g. '0 6 * * 1-5'")
+    add.add_argument("--to", required=True, help="subscribers' e-mail addresses, comma-separated")
+    add.add_argument("--entity", action="append", default=[], metavar="CODE", help="repeat for several")
+    due = sub.add_parser("schedule-due", help="run the scheduled packs that are due and e-mail them")
+    due.add_argument("--now", help="ISO date-time (UTC); default: the clock")
+    due.add_argument("--queue", action="store_true", help="hand each pack to the background worker")
+
+
+def schedule_add(options: dict, stdout: Any) -> None:
+    from incasso.audit.events import Actor
+    from incasso.reports.schedules import ScheduleError, add_schedule, next_run
+
+    subscribers = [a.strip() for a in options["to"].split(",") if a.strip()]
+    try:
+        schedule = add_schedule(options["pack"], options["cron"], subscribers, entity_codes=options["entity"],
+                                by=Actor(None, "cli"))
+    except ScheduleError as exc:
+        raise CommandError(str(exc)) from None
+    stdout.write(f"schedule #{schedule.pk}: {schedule.pack} pack at '{schedule.cron}' to "
+                 f"{schedule.subscribers}; next run {next_run(schedule).isoformat()}")
+
+
+def schedule_due(options: dict, stdout: Any) -> None:
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from incasso.audit.events import Actor
+    from incasso.reports.schedules import ScheduledRun, run_due
+
+    if options["now"]:
+        try:
+            now = datetime.fromisoformat(options["now"])
+        except ValueError:
+            raise CommandError(f"--now: {options['now']!r} is not an ISO date-time") from None
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    else:
+        now = timezone.now()
+    done = run_due(now, by=Actor(None, "scheduler"), queue=options["queue"])
+    for entry in done:
+        if isinstance(entry, ScheduledRun):
+            status = "controls passed" if entry.archive.checks_passed else "CONTROL CHECKS FAILED"
+            stdout.write(f"schedule #{entry.schedule.pk}: {entry.archive.pack} pack as of {entry.archive.as_of} "
+                         f"sent to {', '.join(entry.recipients)} ({status})")
+        else:
+            stdout.write(f"queued {entry}")
+    if not done:
+        stdout.write(f"no schedule due at {now.isoformat()}")

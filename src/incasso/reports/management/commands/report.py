@@ -78,10 +78,15 @@ class Command(BaseCommand):
         kpis_cli.add_arguments(sub)  # incasso report kpis --from D1 --to D2 --by entity ...
         kpis_cli.add_validate_arguments(sub)  # incasso report validate --as-of D
         kpis_cli.add_run_arguments(sub)  # incasso report run PACK --as-of D -o DIR
+        kpis_cli.add_schedule_arguments(sub)  # incasso report schedule-add / schedule-due
 
     def handle(self, *args: object, **options: object) -> None:
         if options["report"] == "kpis":
             kpis_cli.run(options, self.stdout, self.stderr)
+        elif options["report"] == "schedule-add":
+            kpis_cli.schedule_add(options, self.stdout)
+        elif options["report"] == "schedule-due":
+            kpis_cli.schedule_due(options, self.stdout)
         elif options["report"] == "run":
             kpis_cli.run_pack(options, self.stdout, self.stderr)
         elif options["report"] == "validate":
