@@ -28,7 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 from incasso.core.interest import InterestError, compute_interest
 from incasso.core.money import D, quantize
@@ -84,8 +85,12 @@ class ProcedureRules:
         return self.levels[number - 1]
 
 
-@dataclass(frozen=True, slots=True)
-class ItemFacts:
+_NO_LEVELS: Mapping[int, date] = MappingProxyType({})
+
+
+# ItemFacts and LetterLine are NamedTuples rather than frozen dataclasses: equally immutable, and
+# several times cheaper to create, which counts with a million items in one proposal.
+class ItemFacts(NamedTuple):
     """An open debit item as dunning sees it on the as-of date."""
 
     item_id: int
@@ -95,7 +100,7 @@ class ItemFacts:
     open_amount: Decimal
     disputed_amount: Decimal = ZERO
     blocked_reason: str = ""  # e.g. "promise": the item is left alone, the letter says nothing of it
-    level_dates: Mapping[int, date] = field(default_factory=dict)  # levels reached earlier → date sent
+    level_dates: Mapping[int, date] = _NO_LEVELS  # levels reached earlier → date sent
 
     @property
     def collectable(self) -> Decimal:
@@ -118,8 +123,7 @@ class CustomerFacts:
     open_totals: Mapping[str, Decimal] = field(default_factory=dict)  # all open debit items per currency
 
 
-@dataclass(frozen=True, slots=True)
-class LetterLine:
+class LetterLine(NamedTuple):
     item_id: int
     number: str
     due_date: date
@@ -220,18 +224,25 @@ def propose_customer(customer: CustomerFacts, rules: ProcedureRules, as_of: date
     """The letters (one per currency) and exceptions for one customer on ``as_of``."""
     letters: list[ProposedLetter] = []
     exceptions: list[Exception_] = []
-    by_currency: dict[str, list[ItemFacts]] = defaultdict(list)
+    # (item, collectable amount, last level) computed once per item
+    by_currency: dict[str, list[tuple[ItemFacts, Decimal, int]]] = defaultdict(list)
     for item in customer.items:
-        if item.due_date < as_of and not item.blocked_reason and item.collectable > 0:
-            by_currency[item.currency].append(item)
+        if item.due_date < as_of and not item.blocked_reason:
+            collectable = item.open_amount - item.disputed_amount
+            if collectable > 0:
+                by_currency[item.currency].append((item, collectable, max(item.level_dates, default=0)))
+    top = len(rules.levels)
     for currency in sorted(by_currency):
-        items = sorted(by_currency[currency], key=lambda i: (i.due_date, i.item_id))
-        climbing = {i.item_id: lvl for i in items if (lvl := next_level(i, rules, as_of)) is not None}
+        entries = sorted(by_currency[currency], key=lambda e: (e[0].due_date, e[0].item_id))
+        climbing = {}
+        for item, _collectable, last_level in entries:
+            if last_level < top and level_reached_on(rules.levels[last_level], item) <= as_of:
+                climbing[item.item_id] = last_level + 1
         if not climbing:
             continue
-        letter_level = max(max(climbing.values()), max(i.last_level for i in items))
+        letter_level = max(max(climbing.values()), max(e[2] for e in entries))
         level = rules.level(letter_level)
-        overdue = sum((i.collectable for i in items), ZERO)
+        overdue = sum((e[1] for e in entries), ZERO)
         exception = _held_back(customer, rules, level, currency, overdue, as_of)
         if exception is not None:
             exceptions.append(Exception_(customer.customer_id, currency, letter_level, exception[0], exception[1],
@@ -239,22 +250,22 @@ def propose_customer(customer: CustomerFacts, rules: ProcedureRules, as_of: date
             continue
         lines = []
         reasons = []
-        for item in items:
-            climbs = item.item_id in climbing
-            item_level = climbing.get(item.item_id, item.last_level)
+        claiming = level.claim_interest or level.claim_compensation
+        for item, collectable, last_level in entries:
+            item_level = climbing.get(item.item_id, last_level)
+            days = (as_of - item.due_date).days
             try:
-                claims = _claims(item, level, rules, currency, as_of)
+                claims = _claims(item, level, rules, currency, as_of) if claiming else {}
             except InterestError as error:
                 exceptions.append(Exception_(customer.customer_id, currency, letter_level, "interest_unknown",
                                              f"{item.number}: {error}", overdue))
                 break
-            lines.append(LetterLine(
-                item.item_id, item.number, item.due_date, days_past_due(item.due_date, as_of), item.open_amount,
-                item.disputed_amount, item.collectable, item_level, climbs, dict(item.level_dates), **claims,
-            ))
+            climbs = item.item_id in climbing
+            lines.append(LetterLine(item.item_id, item.number, item.due_date, days, item.open_amount,
+                                    item.disputed_amount, collectable, item_level, climbs, item.level_dates,
+                                    **claims))
             if climbs:
-                reasons.append(f"{item.number}: {days_past_due(item.due_date, as_of)} days past due, "
-                               f"reaches level {item_level}")
+                reasons.append(f"{item.number}: {days} days past due, reaches level {item_level}")
         else:
             interest = quantize(sum((line.interest for line in lines), ZERO), currency)
             compensation = quantize(sum((line.compensation for line in lines), ZERO), currency)
