@@ -12,5 +12,6 @@ urlpatterns = [
     path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
     path("archive/", views.archive, name="archive"),
     path("procedures/", views.procedures, name="procedures"),
+    path("texts/", views.letter_texts, name="letter_texts"),
     path("customer/<int:customer_pk>/panel/", views.customer_panel, name="customer_panel"),
 ]

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 
 from incasso.accounts.rules import has_any_role, roles_of, sees_all_accounts
 from incasso.audit.events import Actor
-from incasso.dunning.actions.procedures import save_level
+from incasso.dunning.actions.procedures import save_level, save_template
 from incasso.dunning.actions.proposal import propose_run
 from incasso.dunning.actions.review import APPROVER_ROLES, approve_run, change_level, exclude_letter, exclude_line
-from incasso.dunning.choices import Basis, Channel, LetterStatus, RunStatus, Tone
+from incasso.dunning.choices import LANGUAGES, Basis, Channel, LetterStatus, RunStatus, Tone
 from incasso.dunning.errors import DunningError
 from incasso.dunning.jobs import queue_send
-from incasso.dunning.letters.render import pdf_of, render_letter
+from incasso.dunning.letters.render import check_template, pdf_of, render_letter, texts_for
 from incasso.dunning.models import Letter, Level, Procedure, Run
 from incasso.dunning.queries import customer_history, run_report
 from incasso.jobs.models import JobRun
@@ -213,4 +213,37 @@ def customer_panel(request: Any, customer_pk: int) -> HttpResponse:
     due = sum((lv.item.open_amount for lv in open_levels), 0)
     return render(request, "dunning/_customer_panel.html", {
         "customer": customer, "letters": letters, "open_levels": open_levels, "top_level": top, "in_dunning": due,
+    })
+
+
+def letter_texts(request: Any) -> HttpResponse:
+    """Administrators edit a letter text (tone × language) in the Jinja2 sandbox, preview it on the
+    latest letter in that language, then save it."""
+    _require_reader(request)
+    if "admin" not in roles_of(request.user):
+        raise PermissionDenied(_("Only administrators change letter texts."))
+    tone = request.GET.get("tone") if request.GET.get("tone") in Tone.values else Tone.POLITE
+    language = request.GET.get("language") if request.GET.get("language") in LANGUAGES else "en"
+    subject, body = texts_for(tone, language)
+    preview, error = "", ""
+    if request.method == "POST":
+        subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+        try:
+            check_template(subject, body)
+            if request.POST.get("verb") == "save":
+                save_template(tone, language, subject, body, by=Actor.of(request.user))
+                messages.success(request, _("Letter text saved."))
+                return redirect(f"{reverse('dunning:letter_texts')}?tone={tone}&language={language}")
+            sample = (Letter.objects.filter(language=language).select_related("run", "customer__entity", "contact")
+                      .prefetch_related("lines__item", "customer__entity__bank_accounts").order_by("-id").first())
+            if sample is not None:
+                sample.tone = tone
+                preview = render_letter(sample, subject_source=subject, body_source=body).html
+            else:
+                error = _("No letter in this language yet to preview on; the text compiles.")
+        except DunningError as exc:
+            error = exc.message
+    return render(request, "dunning/letter_texts.html", {
+        "tone": tone, "language": language, "subject": subject, "body": body, "preview": preview, "error": error,
+        "tones": Tone.choices, "languages": LANGUAGES,
     })

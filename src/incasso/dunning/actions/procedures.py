@@ -10,7 +10,7 @@ from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
 from incasso.core import dunning as core
 from incasso.core.interest import JURISDICTIONS
-from incasso.dunning.models import Level, Procedure
+from incasso.dunning.models import LetterTemplate, Level, Procedure
 from incasso.ledger.models import LegalEntity
 
 
@@ -58,3 +58,16 @@ def save_level(level_id: int, changes: dict[str, object], *, by: Actor) -> Level
                subject_id=level.procedure_id, message=f"Level {level.number} of {level.procedure} changed",
                before=before, after={name: str(getattr(level, name)) for name in changes})
     return level
+
+
+def save_template(tone: str, language: str, subject: str, body: str, *, by: Actor) -> LetterTemplate:
+    """Store an administrator's letter text after the sandbox has compiled and tried it."""
+    from incasso.dunning.letters.render import check_template
+
+    check_template(subject, body)
+    with transaction.atomic():
+        template, _created = LetterTemplate.objects.update_or_create(
+            tone=tone, language=language, defaults={"subject": subject, "body": body})
+        record(EventKind.DUNNING_PROCEDURE_SAVED, actor=by, subject_type="dunning_template", subject_id=template.pk,
+               message=f"Letter text {tone}/{language} saved")
+    return template

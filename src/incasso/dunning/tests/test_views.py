@@ -99,3 +99,24 @@ def test_procedures_are_edited_by_a_team_leader_and_read_only_for_a_controller(c
 def test_a_collector_does_not_see_runs(client, story):  # type: ignore[no-untyped-def]
     client.force_login(story.clerk)
     assert client.get(reverse("dunning:runs")).status_code == 403
+
+
+def test_an_administrator_previews_and_saves_a_letter_text_in_the_sandbox(client, story):  # type: ignore[no-untyped-def]
+    from incasso.dunning.actions.proposal import propose_run
+    from incasso.dunning.models import LetterTemplate
+    from incasso.dunning.tests.conftest import AS_OF
+
+    propose_run(AS_OF, by=story.as_(story.lead))
+    admin = create_user_with_roles("ada", "pw", [Role.ADMIN], by=SYSTEM)
+    client.force_login(admin)
+    url = reverse("dunning:letter_texts") + "?tone=polite&language=fr"
+    bad = client.post(url, {"subject": "Relance", "body": "{{ total.__class__ }}", "verb": "preview"})
+    assert "body, line" in bad.content.decode() and not LetterTemplate.objects.exists()
+    preview = client.post(url, {"subject": "Relance {{ customer }}", "body": "<p>Merci de payer {{ total }}.</p>",
+                                "verb": "preview"}).content.decode()
+    assert "Merci de payer 1\u202f750,00\xa0€" in preview
+    client.post(url, {"subject": "Relance {{ customer }}", "body": "<p>Merci de payer {{ total }}.</p>",
+                      "verb": "save"})
+    assert LetterTemplate.objects.get(tone="polite", language="fr").subject == "Relance {{ customer }}"
+    client.force_login(story.lead)
+    assert client.get(url).status_code == 403
