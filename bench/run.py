@@ -35,6 +35,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "matching": (["bench/bench_matching.py"], ["bench/bench_matching.py", "--quick"]),
     "worklist": (["bench/bench_worklist.py"], ["bench/bench_worklist.py", "--quick"]),
     "disputes": (["bench/bench_disputes.py"], ["bench/bench_disputes.py", "--quick"]),
+    "dunning": (["bench/bench_dunning.py"], ["bench/bench_dunning.py", "--quick"]),
+    "reports": (["bench/bench_reports.py"], ["bench/bench_reports.py", "--repeat", "1"]),  # reads bench_aging
     "corpus": (["bench/corpus_report.py", "--print"], ["bench/corpus_report.py", "--print"]),
 }
 

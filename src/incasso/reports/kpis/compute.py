@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+
+from django.db import connection, transaction
 
 from incasso.core import kpi
 from incasso.core.aging import AgingError, AgingRow, missing_rates
@@ -216,8 +220,25 @@ def _judging_day(end: date) -> date:
     return end + timedelta(days=1)
 
 
+@contextmanager
+def _reading() -> Iterator[None]:
+    """One read transaction for all the inputs; on PostgreSQL without JIT compilation, which costs
+    about 0.2 s per aggregate query here and gains nothing on queries of a second or two."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | None = None) -> KpiTable:
     """The KPIs of the period per group (and currency, unless a reporting currency is asked)."""
+    with _reading():
+        return _kpi_table(params, agings)
+
+
+def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None) -> KpiTable:
     inputs = _load(params, agings)
     if params.reporting_currency:
         rates = params.rates

@@ -164,19 +164,24 @@ def cash(params: KpiParams) -> dict[Key, tuple[Decimal, Decimal]]:
 
 def paid_items(params: KpiParams) -> dict[Key, list[PaidItem]]:
     """Invoices fully cleared in the period: the allocations that counted at the period's end add up
-    to the amount, and the latest of them (the pay date) falls in the period."""
+    to the amount, and the latest of them (the pay date) falls in the period.
+
+    Only invoices with an allocation dated in the period can have been paid in it, so those are
+    found first (one pass over the allocations by date) and only their allocations are summed."""
     key = _KEY_SQL[params.by]
     scope, scope_values = _scope(params)
     sql = (
         f"SELECT {key}, i.currency, i.document_date, i.due_date, {_CENTS.format('i.amount')}, p.paid_on"
         f" FROM ledger_item i JOIN ledger_customer c ON c.id = i.customer_id"
         f" JOIN (SELECT a.debit_item_id AS item_id, MAX(a.date) AS paid_on, SUM({_CENTS.format('a.amount')}) AS cents"
-        f" FROM ledger_allocation a WHERE a.debit_item_id IS NOT NULL AND {_counting()} GROUP BY a.debit_item_id) p"
-        f" ON p.item_id = i.id"
+        f" FROM ledger_allocation a WHERE a.debit_item_id IN (SELECT t.debit_item_id FROM ledger_allocation t"
+        f" WHERE t.date >= %s AND t.date <= %s AND t.debit_item_id IS NOT NULL)"
+        f" AND {_counting()} GROUP BY a.debit_item_id) p ON p.item_id = i.id"
         f" WHERE i.kind = %s AND p.cents = {_CENTS.format('i.amount')} AND p.paid_on >= %s{scope}"
     )
+    values = [params.start, params.end, params.end, params.end, ItemKind.INVOICE.value, params.start, *scope_values]
     result: dict[Key, list[PaidItem]] = defaultdict(list)
-    for r in _fetch(sql, [params.end, params.end, ItemKind.INVOICE.value, params.start, *scope_values]):
+    for r in _fetch(sql, values):
         result[(r[0], r[1])].append(PaidItem(_as_date(r[2]), _as_date(r[3]), _as_date(r[5]), _cents(r[4])))
     return result
 
