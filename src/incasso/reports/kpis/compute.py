@@ -94,7 +94,11 @@ class KpiTable:
     auto_match: list[AutoMatchRow]
 
 
-def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = None) -> dict[Key, KpiInputs]:
+Sales = dict[Key, dict[tuple[int, int], Decimal]]
+
+
+def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = None,
+          sales: Sales | None = None) -> dict[Key, KpiInputs]:
     """The inputs of every (group, currency); ``agings`` keeps the agings by date across the months of
     a trend (a month's ending aging is the next month's beginning one)."""
     inputs: dict[Key, KpiInputs] = {}
@@ -110,10 +114,18 @@ def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = No
             inputs[key] = KpiInputs(monthly_sales={month: _ZERO for month in params.months()})
         return inputs[key]
 
-    for key, sales in loaders.credit_sales_by_month(params).items():
-        target = at(key)
-        target.credit_sales = sales.pop("period")  # type: ignore[call-overload]
-        target.monthly_sales.update(sales)
+    if sales is None:
+        for key, by_month in loaders.credit_sales_by_month(params).items():
+            target = at(key)
+            target.credit_sales = by_month.pop("period")  # type: ignore[call-overload]
+            target.monthly_sales.update(by_month)
+    else:  # a whole calendar month of a trend: its sales are its month's
+        wanted = params.months()
+        for key, by_month in sales.items():
+            if any(by_month.get(month) for month in wanted):
+                target = at(key)
+                target.monthly_sales.update({month: by_month.get(month, _ZERO) for month in wanted})
+                target.credit_sales = by_month.get(wanted[-1], _ZERO)
     over_index = [i for i, b in enumerate(params.buckets) if b.low is not None and b.low > params.over_days]
     for key, row in aging(params.end).items():
         target = at(key)
@@ -232,14 +244,18 @@ def _reading() -> Iterator[None]:
         yield
 
 
-def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | None = None) -> KpiTable:
-    """The KPIs of the period per group (and currency, unless a reporting currency is asked)."""
+def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | None = None,
+              sales: Sales | None = None) -> KpiTable:
+    """The KPIs of the period per group (and currency, unless a reporting currency is asked).
+
+    ``agings`` and ``sales`` are what a trend shares between its months (agings by date; credit
+    sales per calendar month, only for a period that is exactly one calendar month)."""
     with _reading():
-        return _kpi_table(params, agings)
+        return _kpi_table(params, agings, sales)
 
 
-def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None) -> KpiTable:
-    inputs = _load(params, agings)
+def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None, sales: Sales | None) -> KpiTable:
+    inputs = _load(params, agings, sales)
     if params.reporting_currency:
         rates = params.rates
         if rates is None:
@@ -279,8 +295,21 @@ def month_periods(start: date, end: date) -> list[tuple[date, date]]:
     return periods
 
 
+def _whole_month(start: date, end: date) -> bool:
+    first, last = loaders.month_bounds(start.year, start.month)
+    return (start, end) == (first, last)
+
+
 def kpi_trend(params: KpiParams) -> list[KpiTable]:
-    """The same KPIs month by month over the period (one table per calendar month)."""
+    """The same KPIs month by month over the period (one table per calendar month).
+
+    The months share their agings (a month's end is the next one's beginning) and one credit-sales
+    query over every month any countback needs; a clipped first or last month queries its own."""
     periods = month_periods(params.start, params.end)
     agings: dict[date, dict[Key, AgingRow]] = {}
-    return [kpi_table(replace(params, start=first, end=last), agings=agings) for first, last in periods]
+    span = replace(params, start=periods[0][0], countback_months=params.countback_months + len(periods) - 1)
+    with _reading():
+        sales: Sales = {key: {m: a for m, a in by_month.items() if m != "period"}  # type: ignore[misc]
+                        for key, by_month in loaders.credit_sales_by_month(span).items()}
+    return [kpi_table(replace(params, start=first, end=last), agings=agings,
+                      sales=sales if _whole_month(first, last) else None) for first, last in periods]

@@ -156,6 +156,11 @@ def test_monthly_trend_has_one_table_per_month():
         (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)),
         (date(2026, 3, 1), date(2026, 3, 31))]
     assert [t.rows[0].inputs.ending_ar for t in tables] == [D("500.00"), D("1500.00"), D("3500.00")]
+    # the months share agings and one sales query; each gives what its own report gives
+    alone = [kpi_table(t.params) for t in tables]
+    assert [as_json(t) for t in tables] == [as_json(t) for t in alone]
+    clipped = kpi_trend(KpiParams(start=date(2026, 2, 10), end=date(2026, 3, 15)))
+    assert [as_json(t) for t in clipped] == [as_json(kpi_table(t.params)) for t in clipped]
 
 
 def test_bad_parameters_are_named():
