@@ -327,12 +327,18 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     part plus the changes part, each one query rolled up to the groups in the database, added up
     here per group and currency in whole cents, then turned into Decimals once."""
     width = len(buckets)
+    # One round trip: both rolled-up parts in one UNION ALL, told apart by their first column.
+    open_part, open_params = _open_now_part(as_of, basis, buckets, scope)
+    changes_part, changes_params = _changes_part(as_of, basis, buckets, scope)
+    sql = (
+        f"SELECT 0, r.* FROM ({_rolled_up(open_part, by, width)}) r"
+        f" UNION ALL SELECT 1, c.* FROM ({_rolled_up(changes_part, by, width)}) c"
+    )
     with _aggregate_memory(), connection.cursor() as cursor:
-        cursor.execute(*_changes_query(as_of, by, basis, buckets, scope))
-        changes = {(record[0], record[1]): record for record in cursor.fetchall()}
-        open_part, open_params = _open_now_part(as_of, basis, buckets, scope)
-        cursor.execute(_rolled_up(open_part, by, width), open_params)
-        records = cursor.fetchall()
+        cursor.execute(sql, [*open_params, *changes_params])
+        fetched = cursor.fetchall()
+    records = [record[1:] for record in fetched if record[0] == 0]
+    changes = {(record[1], record[2]): record[1:] for record in fetched if record[0] == 1}
     # The tight loop of the report (a hundred thousand customers): whole cents to Decimal by one
     # multiplication (exact, two decimal places), empty buckets share one zero.
     cent, zero, label_of = _CENTS, _ZERO_CENTS, _LABELS[by]
@@ -357,12 +363,6 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     return rows
 
 
-def _changes_query(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
-                   scope: AgingScope) -> tuple[str, list[object]]:
-    part, params = _changes_part(as_of, basis, buckets, scope)
-    return _rolled_up(part, by, len(buckets)), params
-
-
 @contextmanager
 def _aggregate_memory() -> Iterator[None]:
     """On PostgreSQL, for this transaction only: let an aggregate over a hundred thousand customers
@@ -376,8 +376,8 @@ def _aggregate_memory() -> Iterator[None]:
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL jit = off")
+        # set_config(..., true) is SET LOCAL; both in one statement keeps it one round trip.
+        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
         yield
 
 
