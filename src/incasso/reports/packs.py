@@ -132,6 +132,14 @@ def _daily(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list
         received, applied = cash.get(key, (zero, zero))
         cash_section.rows.append([labels[key[0]], key[1], received, applied, credits.get(key, zero)])
 
+    by_age = kpi_loaders.open_credits_by_age(params, as_of)
+    age_labels = labels | group_labels("entity", {k[0][0] for k in by_age} - set(labels))
+    unapplied = Section("unapplied", "Unapplied cash and credit balances by age", [
+        "entity", "currency", "kind", *(b.label for b in params.buckets), "total"],
+        chart=Chart("stacked", 0, tuple(range(3, 3 + len(params.buckets)))))
+    for (key, kind), amounts in sorted(by_age.items(), key=lambda e: (age_labels[e[0][0][0]], e[0][0][1], e[0][1])):
+        unapplied.rows.append([age_labels[key[0]], key[1], kind, *amounts, sum(amounts, zero)])
+
     promises = Promise.objects.select_related("customer__entity")
     if entity_ids is not None:
         promises = promises.filter(customer__entity_id__in=entity_ids)
@@ -152,7 +160,7 @@ def _daily(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list
     for case in cases.order_by("deadline", "pk"):
         late.rows.append([str(case), _customer(case.customer), case.currency, case.disputed_amount, case.deadline,
                           (as_of - case.deadline).days])
-    return [_aging_section(as_of, entity_ids), cash_section, due, broken, late]
+    return [_aging_section(as_of, entity_ids), cash_section, unapplied, due, broken, late]
 
 
 def _customer(customer: Any) -> str:

@@ -138,6 +138,44 @@ def open_credits(params: KpiParams, as_of: date) -> dict[Key, Decimal]:
     return {(r[0], r[1]): _cents(r[2]) for r in _fetch(sql, values) if r[2]}
 
 
+def open_credits_by_age(params: KpiParams, as_of: date) -> dict[tuple[Key, str], list[Decimal]]:
+    """Unapplied payments and open credit notes as of ``as_of`` per (group, currency) and kind, by
+    age since their document date in ``params.buckets`` (unsigned amounts, one column per bucket)."""
+    from incasso.core.aging import bucket_cutoffs
+
+    key = _KEY_SQL[params.by]
+    scope, scope_values = _scope(params)
+    cutoffs = bucket_cutoffs(as_of, params.buckets)
+    open_cents = f"({_CENTS.format('i.amount')} - COALESCE(x.cents, 0))"
+    sums, values = [], []
+    for index in range(len(params.buckets)):
+        conditions = []
+        if index < len(cutoffs):
+            conditions.append("i.document_date >= %s")
+            values.append(cutoffs[index])
+        if index > 0:
+            conditions.append("i.document_date < %s")
+            values.append(cutoffs[index - 1])
+        sums.append(f"CAST(SUM({open_cents}) FILTER (WHERE {' AND '.join(conditions)}) AS BIGINT)")
+    sql = (
+        f"SELECT {key}, i.currency, i.kind, {', '.join(sums)}"
+        f" FROM ledger_item i JOIN ledger_customer c ON c.id = i.customer_id"
+        f" LEFT JOIN (SELECT a.credit_item_id AS item_id, SUM({_CENTS.format('a.amount')}) AS cents"
+        f" FROM ledger_allocation a WHERE a.credit_item_id IS NOT NULL AND {_counting()}"
+        f" GROUP BY a.credit_item_id) x ON x.item_id = i.id"
+        f" WHERE i.kind IN (%s, %s) AND i.document_date <= %s{scope}"
+        f" GROUP BY {key}, i.currency, i.kind"
+    )
+    rows = _fetch(sql, [*values, as_of, as_of, ItemKind.PAYMENT.value, ItemKind.CREDIT_NOTE.value, as_of,
+                        *scope_values])
+    result = {}
+    for row in rows:
+        amounts = [_cents(v) for v in row[3:]]
+        if any(amounts):
+            result[((row[0], row[1]), row[2])] = amounts
+    return result
+
+
 def cash(params: KpiParams) -> dict[Key, tuple[Decimal, Decimal]]:
     """(cash received, cash applied) in the period: payment items by document date; allocations of
     payments made in the period and still live at its end."""

@@ -43,7 +43,7 @@ def test_daily_dashboard_shows_the_pack_with_its_checks_and_chart_data(client, c
     assert charts["aging"]["labels"] == ["FR01 Incasso France SAS EUR"]
     assert charts["aging"]["series"][0] == {"label": "current", "data": [2000.0]}
     assert [s.key for s in response.context["result"].sections] == [
-        "aging", "cash", "promises_due", "promises_broken", "disputes_late"]
+        "aging", "cash", "unapplied", "promises_due", "promises_broken", "disputes_late"]
 
 
 def test_a_failed_control_is_marked_on_the_dashboard(client, controller):

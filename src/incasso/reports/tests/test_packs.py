@@ -36,6 +36,9 @@ def test_daily_pack_has_aging_cash_promises_and_late_disputes_with_passing_contr
     assert aging.rows == [["FR01 Incasso France SAS", "EUR", D("2000.00"), D("1500.00"), *[D("0.00")] * 5,
                            D("3500.00")]]
     assert daily.section("promises_broken").rows[0][3] == D("600.00")
+    # CN-1 of 20 March is 4 days old; PAY-1 is fully applied, so it is not unapplied cash
+    assert daily.section("unapplied").rows == [["FR01 Incasso France SAS", "EUR", "credit_note", D("0.00"),
+                                                D("100.00"), *[D("0.00")] * 5, D("100.00")]]
     assert daily.section("disputes_late").rows == []  # the open quantity dispute is within its deadline
     open_case = DisputeCase.objects.get(resolved_on__isnull=True)
     later = build_pack("daily", open_case.deadline + timedelta(days=2))
