@@ -230,7 +230,8 @@ def propose_customer(customer: CustomerFacts, rules: ProcedureRules, as_of: date
         if item.due_date < as_of and not item.blocked_reason:
             collectable = item.open_amount - item.disputed_amount
             if collectable > 0:
-                by_currency[item.currency].append((item, collectable, max(item.level_dates, default=0)))
+                levels = item.level_dates
+                by_currency[item.currency].append((item, collectable, max(levels) if levels else 0))
     top = len(rules.levels)
     for currency in sorted(by_currency):
         entries = sorted(by_currency[currency], key=lambda e: (e[0].due_date, e[0].item_id))

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
@@ -29,6 +29,9 @@ from incasso.ledger.choices import DEBIT_KINDS, ContactPurpose
 from incasso.ledger.models import Contact, Customer, Item, LegalEntity
 
 ZERO = Decimal(0)
+ItemFacts = core.ItemFacts
+NO_LEVELS: dict[int, date] = {}  # shared, never written: most items have no level yet
+NO_TOTALS: dict[str, Decimal] = {}
 PENDING_RUN = (RunStatus.PROPOSED, RunStatus.APPROVED, RunStatus.SENDING)
 PENDING_LETTER = (LetterStatus.PROPOSED, LetterStatus.QUEUED)
 Progress = Callable[[int, int, str], None]
@@ -123,9 +126,17 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
 
     items_by_customer: dict[int, list[tuple]] = defaultdict(list)
     open_items = Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS), open_amount__gt=0)
-    for row in open_items.values_list("id", "customer_id", "number", "currency", "due_date", "open_amount"):
+    # Only overdue items can be dunned; the open total (not yet due included) is needed only by a
+    # level with a minimum share, and then summed in the database.
+    for row in open_items.filter(due_date__lt=as_of).values_list("id", "customer_id", "number", "currency",
+                                                                 "due_date", "open_amount"):
         if row[1] in customer_rows:
             items_by_customer[row[1]].append(row)
+    open_totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    if any(level.min_share_percent > 0 for r in rules.values() for level in r.levels):
+        for customer_id, currency, total in (open_items.values_list("customer_id", "currency")
+                                             .annotate(total=Sum("open_amount")).order_by()):
+            open_totals[customer_id][currency] = total
 
     level_dates: dict[int, dict[int, date]] = defaultdict(dict)
     for item_id, level, reached_on in ItemLevel.objects.filter(item__entity_id__in=entity_ids).values_list(
@@ -151,17 +162,15 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
             if key not in rules:
                 without_procedure.append(customer_id)
                 continue
-        open_totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        facts = []
         in_other_run = False
+        facts = []
         for item_id, _customer, number, currency, due_date, open_amount in items:
-            open_totals[currency] += open_amount
-            if due_date >= as_of:
-                continue
-            in_other_run = in_other_run or item_id in pending_items
-            facts.append(core.ItemFacts(item_id, number, currency, due_date, open_amount,
-                                        disputes.get(item_id, ZERO), promised.get(item_id, ""),
-                                        level_dates.get(item_id, {})))
+            if item_id in pending_items:
+                in_other_run = True
+            facts.append(ItemFacts(item_id, number, currency, due_date, open_amount,
+                                   disputes.get(item_id, ZERO) if disputes else ZERO,
+                                   promised.get(item_id, "") if promised else "",
+                                   level_dates.get(item_id, NO_LEVELS)))
         if not facts:
             continue
         contact = contacts.get(customer_id)
@@ -172,7 +181,7 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
         facts_by_procedure[key].append(core.CustomerFacts(
             customer_id, tuple(facts), blocked, has_reminder_contact=contact is not None,
             has_email=bool(contact and contact[1]), last_letter_on=last_letter.get(customer_id),
-            open_totals=dict(open_totals), blocked_code=blocked_code,
+            open_totals=open_totals.get(customer_id, NO_TOTALS), blocked_code=blocked_code,
         ))
 
     letters: list[core.ProposedLetter] = []
@@ -204,7 +213,8 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
             ))
             line_rows.append([(
                 line.item_id, line.level, line.climbs,
-                json.dumps({str(k): v.isoformat() for k, v in line.level_dates.items()}), line.days_past_due,
+                json.dumps({str(k): v.isoformat() for k, v in line.level_dates.items()}) if line.level_dates else "{}",
+                line.days_past_due,
                 line.open_amount, line.disputed_amount, line.amount_due, line.interest, line.interest_rate,
                 line.interest_from, line.interest_to, line.compensation, line.legal_basis,
             ) for line in proposed.lines])

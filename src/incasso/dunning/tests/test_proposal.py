@@ -113,3 +113,14 @@ def test_the_formal_notice_in_the_json_carries_interest_rate_period_and_legal_ba
     assert f3_line["interest"]["rate"] is not None and f3_line["interest"]["from"] == "2026-01-31"
     assert "L441-10" in f3_line["interest"]["legal_basis"]
     assert acme["compensation_total"] == "120.00"  # EUR 40 per late invoice, three invoices
+
+
+def test_a_minimum_share_counts_the_open_total_including_items_not_yet_due(story):  # type: ignore[no-untyped-def]
+    from incasso.dunning.actions.procedures import seed_procedure
+
+    seed_procedure(story.entity, by=story.as_(story.clerk)).levels.filter(number=1).update(min_share_percent=50)
+    an_item(story.bravo, "F-11", amount="5000.00", due_date=date(2026, 4, 30))  # not yet due
+    run = propose_run(AS_OF, by=story.as_(story.clerk))
+    exception = run.exceptions.get(customer=story.bravo)
+    assert exception.code == ExceptionCode.BELOW_MINIMUM and "13.8 %" in exception.detail
+    assert run.letters.filter(customer=story.acme).exists()  # Acme's overdue items are all it owes
