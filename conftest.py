@@ -32,3 +32,16 @@ def on_postgres():  # type: ignore[no-untyped-def]
 
     if connection.vendor != "postgresql":
         pytest.skip("row-lock concurrency is proven on PostgreSQL (this run is on SQLite)")
+
+
+@pytest.fixture
+def smtp(settings):  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback; Django sends to it. Yields its Inbox (see incasso.testing.smtp)."""
+    from incasso.testing.smtp import local_smtp_server
+
+    with local_smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.DEFAULT_FROM_EMAIL = "credit@incasso.example"
+        yield inbox

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from decimal import Decimal
-from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
 from incasso.audit.events import SYSTEM
@@ -23,30 +20,6 @@ from incasso.testing.builders import an_item
 
 pytestmark = pytest.mark.django_db
 MONDAY = date(2026, 3, 16)  # pricing: 10 business days -> deadline Monday 30 March
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], object]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):  # type: ignore[no-untyped-def]
-    """A real SMTP server on a free loopback port (aiosmtpd cannot bind port 0 itself)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
