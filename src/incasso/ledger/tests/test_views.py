@@ -174,3 +174,20 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, ledger):  # type:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_customers_without_a_collector_show_a_dash_not_an_error(client, django_user_model):  # type: ignore[no-untyped-def]
+    # given an unassigned customer account and a controller who sees every account
+    from incasso.accounts.actions import create_user_with_roles
+    from incasso.accounts.choices import Role
+    from incasso.audit.events import SYSTEM
+    from incasso.testing.builders import a_customer
+
+    customer = a_customer(name="Sans Collecteur SARL", collector=None)
+    controller = create_user_with_roles("ctrl-unassigned", "a-long-password", [Role.CONTROLLER], by=SYSTEM)
+    client.force_login(controller)
+    # when the list and the customer page are opened, then both render
+    listing = client.get("/customers/")
+    assert listing.status_code == 200 and "Sans Collecteur SARL" in listing.content.decode()
+    page = client.get(f"/customers/{customer.pk}/")
+    assert page.status_code == 200
