@@ -56,6 +56,10 @@ def test_a_dunning_run_from_proposal_to_archive(page, screenshot, settings):  # 
     page.get_by_role("link", name="Dunning").click()
     page.get_by_label("Entity").select_option("FR01")
     page.get_by_role("button", name="Propose run").click()
+    expect(page.locator(".job-progress")).to_contain_text("Queued")
+    work()  # the worker proposes the run
+    expect(page.locator(".job-progress")).to_contain_text("2 letters, 1 exceptions")
+    page.get_by_role("link", name="Open the result").click()
     expect(page.get_by_role("heading", name=re.compile(r"Dunning run #\d+"))).to_be_visible()
     letters = page.locator("#letters")
     expect(letters).to_contain_text("Acme Bâtiment SARL")

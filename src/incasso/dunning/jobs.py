@@ -10,7 +10,7 @@ from incasso.audit.events import SYSTEM, Actor
 from incasso.dunning.actions.proposal import propose_run
 from incasso.dunning.actions.sending import send_run
 from incasso.dunning.models import Run
-from incasso.jobs.actions import enqueue, report_progress, run_job
+from incasso.jobs.actions import enqueue, report_progress, run_job, set_result_url
 from incasso.jobs.choices import JobStatus
 from incasso.jobs.models import JobRun
 
@@ -29,7 +29,15 @@ def propose_job(job: JobRun, *, as_of: str, entity_codes: list[str], segments: l
     run = propose_run(date.fromisoformat(as_of), by=_actor(job), entity_codes=entity_codes, segments=segments,
                       progress=lambda done, total, msg: report_progress(job, done, total, msg))
     Run.objects.filter(pk=run.pk).update(job_id=job.pk)
-    return f"run {run.pk} proposed"
+    from django.urls import reverse
+
+    set_result_url(job, reverse("dunning:run", args=[run.pk]))
+    return f"run {run.pk} proposed: {run.letters.count()} letters, {run.exceptions.count()} exceptions"
+
+
+def queue_proposal(as_of: date, *, by: Actor, entity_codes: list[str], segments: list[str]) -> JobRun:
+    return enqueue("dunning.propose", {"as_of": as_of.isoformat(), "entity_codes": entity_codes,
+                                       "segments": segments}, by=by)
 
 
 def queue_send(run_id: int, *, by: Actor) -> JobRun:

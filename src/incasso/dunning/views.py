@@ -17,11 +17,10 @@ from django.views.decorators.http import require_POST
 from incasso.accounts.rules import has_any_role, roles_of, sees_all_accounts
 from incasso.audit.events import Actor
 from incasso.dunning.actions.procedures import save_level, save_template
-from incasso.dunning.actions.proposal import propose_run
 from incasso.dunning.actions.review import APPROVER_ROLES, approve_run, change_level, exclude_letter, exclude_line
 from incasso.dunning.choices import LANGUAGES, Basis, Channel, LetterStatus, RunStatus, Tone
 from incasso.dunning.errors import DunningError
-from incasso.dunning.jobs import queue_send
+from incasso.dunning.jobs import queue_proposal, queue_send
 from incasso.dunning.letters.render import check_template, pdf_of, render_letter, texts_for
 from incasso.dunning.models import Letter, Level, Procedure, Run
 from incasso.dunning.queries import customer_history, run_report
@@ -64,12 +63,13 @@ def propose(request: Any) -> HttpResponse:
         messages.error(request, _("As-of date: expected a date like 2026-03-31."))
         return redirect("dunning:runs")
     entity_codes = [code for code in request.POST.getlist("entity") if code]
-    try:
-        run = propose_run(as_of, by=Actor.of(request.user), entity_codes=entity_codes)
-    except DunningError as error:
-        messages.error(request, error.message)
+    unknown = set(entity_codes) - set(LegalEntity.objects.filter(code__in=entity_codes).values_list("code", flat=True))
+    if unknown:
+        messages.error(request, _("Unknown entity: %(codes)s") % {"codes": ", ".join(sorted(unknown))})
         return redirect("dunning:runs")
-    return redirect("dunning:run", run.pk)
+    # A proposal over a large ledger takes a while: it runs as a background job with its progress.
+    job = queue_proposal(as_of, by=Actor.of(request.user), entity_codes=entity_codes, segments=[])
+    return redirect("jobs:detail", job.pk)
 
 
 def run_detail(request: Any, pk: int) -> HttpResponse:

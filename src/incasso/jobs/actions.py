@@ -36,6 +36,12 @@ def report_progress(job: JobRun, done: int, total: int, message: str = "") -> No
     JobRun.objects.filter(pk=job.pk).update(done=done, total=total, message=job.message)
 
 
+def set_result_url(job: JobRun, url: str) -> None:
+    """Say where the job's result can be seen (the job page links to it when the job is done)."""
+    job.result_url = url
+    JobRun.objects.filter(pk=job.pk).update(result_url=url)
+
+
 def claim_next() -> JobRun | None:
     """Take the oldest queued job for this worker, or None."""
     with transaction.atomic():

@@ -19,6 +19,7 @@ class JobRun(models.Model):
     message = models.CharField(max_length=300, blank=True)
     log = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    result_url = models.CharField(max_length=300, blank=True)  # where to look at what the job made
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -24,12 +24,18 @@ def boss(story):  # type: ignore[no-untyped-def]
 def test_a_team_leader_proposes_reviews_and_another_approves_and_sends(client, story, boss, smtp,  # type: ignore[no-untyped-def]
                                                                        django_assert_max_num_queries):
     client.force_login(story.lead)
-    response = client.post(reverse("dunning:propose"), {"as_of": "2026-03-31", "entity": "FR01"})
+    queued = client.post(reverse("dunning:propose"), {"as_of": "2026-03-31", "entity": "FR01"})
+    proposal_job = JobRun.objects.get(kind="dunning.propose")
+    assert queued.url == reverse("jobs:detail", args=[proposal_job.pk])
+    work()  # the worker proposes the run
     run = Run.objects.get()
-    assert response.url == reverse("dunning:run", args=[run.pk])
+    job_page = client.get(queued.url).content.decode()
+    assert "2 letters, 1 exceptions" in job_page
+    assert reverse("dunning:run", args=[run.pk]) in job_page
+    run_url = reverse("dunning:run", args=[run.pk])
 
     with django_assert_max_num_queries(16):
-        page = client.get(response.url)
+        page = client.get(run_url)
     html = page.content.decode()
     assert "Acme SARL" in html and "No reminder contact" in html and "Approve run" not in html  # four-eyes
 
@@ -39,10 +45,10 @@ def test_a_team_leader_proposes_reviews_and_another_approves_and_sends(client, s
     assert Letter.objects.get(pk=bravo.pk).status == LetterStatus.EXCLUDED
 
     client.force_login(boss)
-    assert "Approve run" in client.get(response.url).content.decode()
+    assert "Approve run" in client.get(run_url).content.decode()
     client.post(reverse("dunning:run_action", args=[run.pk]), {"verb": "approve"})
     sent = client.post(reverse("dunning:run_action", args=[run.pk]), {"verb": "send"})
-    job = JobRun.objects.get()
+    job = JobRun.objects.get(kind="dunning.send")
     assert sent.url == reverse("jobs:detail", args=[job.pk])
     assert "Queued" in client.get(sent.url).content.decode()
 
