@@ -15,7 +15,7 @@ from incasso.audit.events import SYSTEM
 from incasso.audit.models import AuditEvent
 from incasso.ledger.actions import import_erp_file
 from incasso.ledger.actions.import_items import bulk_load_possible
-from incasso.ledger.importers.sql import bulk_session, check_foreign_keys
+from incasso.ledger.importers.sql import BulkLoad, bulk_session, check_foreign_keys
 from incasso.ledger.models import Allocation, ImportBatch, Item
 from incasso.testing.builders import a_customer, an_entity
 
@@ -117,8 +117,11 @@ def test_a_bulk_import_writes_what_the_per_row_path_writes(tmp_path, customers):
     assert what_was_written() == written_per_row
 
 
-def test_a_bulk_import_with_a_bad_row_rolls_back_and_keeps_the_schema(tmp_path, customers):
+def test_a_bulk_import_with_a_bad_row_rolls_back_and_keeps_the_schema(tmp_path, customers, monkeypatch):
     # given items already there, and the schema as the migrations made it
+    begun = []
+    original_begin = BulkLoad.begin
+    monkeypatch.setattr(BulkLoad, "begin", lambda self: (begun.append(True), original_begin(self))[1])
     import_erp_file("items", extract(tmp_path, new_lines("FR01", 3, "OLD"), name="first.csv"), by=SYSTEM)
     before_schema, before_rows = schema(), what_was_written()
     # when a large file (the bulk path starts after 20 new items) has a bad row near its end
@@ -126,6 +129,7 @@ def test_a_bulk_import_with_a_bad_row_rolls_back_and_keeps_the_schema(tmp_path, 
     report = import_erp_file("items", extract(tmp_path, lines), by=SYSTEM, bulk_min_items=LOW)
     # then the file is refused naming the row, nothing of it was kept, and the indexes and keys are back
     assert report.errors == ["items.csv:42: column open_amount: open amount 100.01 is above the amount 100.00"]
+    assert begun == [True]  # the indexes and keys had been dropped when the bad row came
     assert (report.created, report.bulk_load) == (0, False)
     assert what_was_written() == before_rows
     assert schema() == before_schema
