@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from datetime import date
-from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -59,31 +57,3 @@ def story(db, settings) -> Story:  # type: ignore[no-untyped-def]
     nocontact = a_customer(entity, account="C300", name="Charlie SA")
     an_item(nocontact, "F-20", amount="300.00", due_date=date(2026, 3, 1))
     return Story(entity, acme, bravo, nocontact, invoices, clerk, lead)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Any]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):  # type: ignore[no-untyped-def]
-    """A real SMTP server on a free loopback port (aiosmtpd cannot bind port 0 itself)."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "credit@incasso.example"
-    yield inbox
-    controller.stop()
