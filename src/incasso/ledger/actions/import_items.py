@@ -99,6 +99,12 @@ class _LiveAllocations:
     erp: Decimal = _ZERO
     own: Decimal = _ZERO
     erp_rows: list[tuple[int, str]] = field(default_factory=list)
+    own_rows: list[tuple[str, Decimal]] = field(default_factory=list)  # (allocation date, amount)
+
+    def own_booked_before(self, extract_date: str) -> Decimal:
+        """Incasso's allocations the ERP can have booked by an extract of ``extract_date``: those made
+        before that day (ISO text compares as dates)."""
+        return sum((amount for on_date, amount in self.own_rows if on_date < extract_date), _ZERO)
 
 
 _NO_ALLOCATIONS = _LiveAllocations()
@@ -150,6 +156,7 @@ def _live_allocations(entity_id: int) -> dict[int, _LiveAllocations]:
                     entry.erp_rows.append((allocation_id, on_date))
                 elif source in _OWN_SOURCES:
                     entry.own += Decimal(amount)
+                    entry.own_rows.append((on_date, Decimal(amount)))
     return live
 
 
@@ -358,7 +365,13 @@ class ItemImport:
             if name in wanted and current[name] != wanted[name]:
                 before[name], after[name] = current[name], wanted[name]
         stored_open = Decimal(stored[_S_OPEN])
-        erp_target = max(_ZERO, amount - Decimal(row[ERP_OPEN]) - allocated.own)
+        # The ERP rule (docs/formats.md): the ERP's clearing C holds its own clearings plus whatever part
+        # of Incasso's earlier allocations I_b it has booked, so its own part lies between C - I_b and C,
+        # and ERP plus Incasso never exceed the amount. The current ERP clearing is kept when it fits.
+        erp_cleared = amount - Decimal(row[ERP_OPEN])
+        lowest = max(_ZERO, erp_cleared - allocated.own_booked_before(today))
+        highest = max(_ZERO, min(erp_cleared, amount - allocated.own))
+        erp_target = min(highest, max(lowest, allocated.erp))
         open_amount = amount - erp_target - allocated.own
         last_activity = stored[_S_LAST_ACTIVITY]
         item_id = stored[_S_ID]

@@ -8,9 +8,14 @@ email; entity + kind + number), so importing the same file twice changes nothing
 Open amounts of items come from the ERP as *clearings*, never by overwriting ``open_amount``:
 
 * the ERP has cleared ``C = amount - erp_open`` of the item;
-* Incasso's own live allocations on the item (cash application, manual) sum to ``I``;
-* the live ERP allocations should then sum to ``E' = max(0, C - I)``, so what Incasso already
-  applied and the ERP has since booked is not counted twice;
+* Incasso's own live allocations on the item (cash application, manual) sum to ``I``; of those,
+  ``I_b`` were made *before* the extract's day (the import's as-of date), so the ERP may have booked
+  them; the ones of that day or later cannot be in the extract yet;
+* the ERP's own clearing therefore lies between ``C - I_b`` and ``C`` (and ERP plus Incasso may
+  never exceed the amount): the live ERP allocations ``E`` are kept when they lie in that range,
+  else moved to its nearest end, ``E' = min(min(C, amount - I), max(C - I_b, 0, E))``. So what
+  Incasso applied and the ERP has since booked is not counted twice, and an extract older than
+  Incasso's allocations does not reopen what Incasso cleared;
 * when the live ERP sum ``E`` differs from ``E'``, the live ERP allocations are reversed (dated the
   import's as-of date; rows are never deleted) and one new ERP allocation of ``E'`` is made (when it
   is above zero), carrying only the item's side;

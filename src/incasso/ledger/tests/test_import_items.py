@@ -220,3 +220,36 @@ def test_reimporting_any_items_file_changes_nothing(tmp_path, lines):
     expected = {line.split(",")[3]: Decimal(line.split(",")[8]) for line in lines}
     assert dict(Item.objects.values_list("number", "open_amount")) == expected
 
+
+
+def test_a_stale_extract_does_not_reopen_what_incasso_cleared_today(tmp_path):
+    # given an invoice of 1,000.00 the ERP has cleared 300.00 of, imported on 20 Nov
+    from datetime import date
+    from decimal import Decimal
+
+    from incasso.audit.events import SYSTEM
+    from incasso.ledger.actions import allocate, import_erp_file
+    from incasso.ledger.choices import ItemKind
+    from incasso.ledger.models import Item
+    from incasso.testing.builders import a_customer, an_entity, an_item
+
+    entity = an_entity("FR01")
+    customer = a_customer(entity, account="C1")
+    extract = tmp_path / "items.csv"
+    header = "entity,account,kind,number,document_date,due_date,currency,amount,open_amount\n"
+    extract.write_text(header + "FR01,C1,invoice,INV-1,2026-10-01,2026-10-31,EUR,1000.00,700.00\n")
+    import_erp_file("items", extract, by=SYSTEM, as_of=date(2026, 11, 20))
+    invoice = Item.objects.get(number="INV-1")
+    # when cash application applies 700.00 the same day and the same extract is imported again
+    payment = an_item(customer, "PAY-1", kind=ItemKind.PAYMENT, amount="700.00")
+    allocate(invoice.pk, payment.pk, Decimal("700"), date(2026, 11, 20), by=SYSTEM)
+    report = import_erp_file("items", extract, by=SYSTEM, as_of=date(2026, 11, 20))
+    # then nothing changes: the extract cannot know today's cash application
+    invoice.refresh_from_db()
+    assert invoice.open_amount == 0 and report.updated == 0
+    # and the next day's extract, with the 700.00 booked in the ERP, does not count it twice
+    extract.write_text(header + "FR01,C1,invoice,INV-1,2026-10-01,2026-10-31,EUR,1000.00,0.00\n")
+    import_erp_file("items", extract, by=SYSTEM, as_of=date(2026, 11, 21))
+    invoice.refresh_from_db()
+    assert invoice.open_amount == 0
+    assert sum(a.amount for a in invoice.debit_allocations.filter(reversed_on=None)) == Decimal("1000.00")
