@@ -23,6 +23,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def catalogues():  # type: ignore[no-untyped-def]
+    """Live-server tests run in flushed transactional databases, which lose what data migrations
+    seeded; seed the dispute catalogues again (the seed creates only missing codes)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("incasso.disputes.migrations.0002_seed_catalogues").seed(apps, None)
+
+
 def sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.context.clear_cookies()
     page.goto("/accounts/login/")
