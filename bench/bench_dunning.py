@@ -29,34 +29,18 @@ import time
 from datetime import date
 from pathlib import Path
 
+from common import ensure_database, env, free_port, ledger_counts
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bench_dunning")
 TODAY = date(2026, 11, 20)
 
 
-def env(url: str = PG_URL) -> dict[str, str]:
-    return {**os.environ, "INCASSO_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "incasso.settings",
-            "INCASSO_LOG_LEVEL": "ERROR"}
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([str(BIN / "incasso"), "migrate", "-v", "0"], env=env(url), check=True)
 
 
-def _counts(url: str) -> tuple[int, int]:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        customers = conn.execute("SELECT count(*) FROM ledger_customer").fetchone()[0]
-        items = conn.execute("SELECT count(*) FROM ledger_item WHERE open_amount <> 0").fetchone()[0]
-    return customers, items
 
 
 def build_data(url: str, customers: int, items: int) -> float:
@@ -223,12 +207,6 @@ print(json.dumps({{"pdfs": len(pdf_sizes), "pdf_seconds": round(pdf_seconds, 2),
 """
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _shell(url: str, code: str) -> dict:
@@ -251,16 +229,16 @@ def main() -> None:
     url = PG_URL
     if args.quick:
         args.customers, args.items, args.rebuild, url = 5000, 50000, True, PG_URL + "_quick"
-    _ensure_database(url)
+    ensure_database(url)
     report: dict = {"database": "postgresql", "cores": os.cpu_count(), "load_average": os.getloadavg()}
-    if args.rebuild or _counts(url)[0] != args.customers:
+    if args.rebuild or ledger_counts(url)[0] != args.customers:
         report["data_seconds"] = round(build_data(url, args.customers, args.items), 1)
-    report["customers"], report["open_items"] = _counts(url)
+    report["customers"], report["open_items"] = ledger_counts(url)
     started = time.process_time()
     report["proposal"] = _shell(url, PROPOSE.format(today=TODAY.isoformat()))
     report["proposal_target_seconds"] = 30
     report["letters"] = _shell(url, LETTERS.format(run=report["proposal"]["run"], pdfs=args.pdfs,
-                                                   emails=args.emails, port=_free_port()))
+                                                   emails=args.emails, port=free_port()))
     report["bench_cpu_seconds"] = round(time.process_time() - started, 2)
     print(json.dumps(report))
 

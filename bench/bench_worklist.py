@@ -32,6 +32,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from common import ensure_database, env, free_port, ledger_counts
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bench_worklist")
@@ -40,28 +42,10 @@ COLLECTORS = 40
 PASSWORD = "bench-password-123"  # noqa: S105 - the bench users of a throwaway database
 
 
-def env(url: str = PG_URL) -> dict[str, str]:
-    return {**os.environ, "INCASSO_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "incasso.settings",
-            "INCASSO_LOG_LEVEL": "ERROR"}
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([str(BIN / "incasso"), "migrate", "-v", "0"], env=env(url), check=True)
 
 
-def _counts(url: str) -> tuple[int, int]:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        customers = conn.execute("SELECT count(*) FROM ledger_customer").fetchone()[0]
-        items = conn.execute("SELECT count(*) FROM ledger_item WHERE open_amount <> 0").fetchone()[0]
-    return customers, items
 
 
 def build_data(url: str, customers: int, items: int) -> float:
@@ -209,15 +193,11 @@ def signed_in_sessions(url: str) -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def load_test(url: str, users: int, seconds: int) -> dict:
     """gunicorn and locust, each its own process, on loopback; p50/p95/p99 per page from locust's CSV."""
-    port = _free_port()
+    port = free_port()
     server_env = {**env(url), "INCASSO_ALLOWED_HOSTS": "127.0.0.1,localhost", "INCASSO_DEBUG": "0"}
     # Worklists must exist for the day the server thinks is today.
     subprocess.run([str(BIN / "incasso"), "worklist", "build"], env=env(url), check=True, capture_output=True)
@@ -268,11 +248,11 @@ def main() -> None:
     if args.quick:
         args.customers, args.items, args.seconds, args.rebuild = 5000, 50000, 15, True
         url = PG_URL + "_quick"
-    _ensure_database(url)
+    ensure_database(url)
     report: dict = {"database": "postgresql", "customers": args.customers, "open_items_target": args.items}
-    if args.rebuild or _counts(url)[0] != args.customers:
+    if args.rebuild or ledger_counts(url)[0] != args.customers:
         report["data_seconds"] = round(build_data(url, args.customers, args.items), 1)
-    report["customers"], report["open_items"] = _counts(url)
+    report["customers"], report["open_items"] = ledger_counts(url)
     report["build"] = time_build(url, 2)
     report["build_target_seconds"] = 10
     if not args.no_load:
