@@ -32,7 +32,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from common import ensure_database, env, free_port, ledger_counts
+from common import ensure_database, env, free_port, insert_open_items, ledger_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -98,24 +98,8 @@ def build_data(url: str, customers: int, items: int) -> float:
             FROM generate_series(1, %(customers)s) AS n
         """, {"entities": entities, "collectors": collector_ids, "ncollectors": len(collector_ids),
               "customers": customers})
+        insert_open_items(conn, customers, items, today)
         first = conn.execute("SELECT min(id) FROM ledger_customer").fetchone()[0]
-        conn.execute(f"""
-            INSERT INTO ledger_item (entity_id, customer_id, kind, number, document_date, posting_date, due_date,
-                currency, amount, open_amount, amount_entity, reference, external_id, text, last_activity_on,
-                created_at)
-            SELECT c.entity_id, c.id, g.kind, g.kind_prefix || lpad(g.n::text, 8, '0'), g.due - 30, NULL, g.due,
-                   c.currency, g.amount, CASE WHEN g.partial THEN round(g.amount * 0.6, 2) ELSE g.amount END,
-                   g.amount, '', '', '', NULL, now()
-            FROM (
-                SELECT n, {first} + (random() * ({customers} - 1))::int AS customer_id,
-                       CASE WHEN n %% 10 = 0 THEN 'payment' ELSE 'invoice' END AS kind,
-                       CASE WHEN n %% 10 = 0 THEN 'PAY' ELSE 'INV' END AS kind_prefix,
-                       %(today)s::date - (random() * 260)::int + 60 AS due,
-                       round((50 + random() * 19950)::numeric, 2) AS amount,
-                       random() < 0.2 AS partial
-                FROM generate_series(1, %(items)s) AS n
-            ) g JOIN ledger_customer c ON c.id = g.customer_id
-        """, {"today": today, "items": items})
         conn.execute(f"""
             INSERT INTO collections_activity (customer_id, kind, outcome, contact_id, note, occurred_on, follow_up_on,
                                               created_by_id, created_at)

@@ -43,3 +43,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def insert_open_items(conn, customers: int, items: int, today: str) -> None:  # type: ignore[no-untyped-def]
+    """``items`` invoices and payments (one in ten) spread over the benchmark's customers, due from 200
+    days before to 60 days after ``today``, a fifth of them partly paid; written by PostgreSQL itself."""
+    first = conn.execute("SELECT min(id) FROM ledger_customer").fetchone()[0]
+    conn.execute(f"""
+        INSERT INTO ledger_item (entity_id, customer_id, kind, number, document_date, posting_date, due_date,
+            currency, amount, open_amount, amount_entity, reference, external_id, text, last_activity_on,
+            created_at)
+        SELECT c.entity_id, c.id, g.kind, g.kind_prefix || lpad(g.n::text, 8, '0'), g.due - 30, NULL, g.due,
+               c.currency, g.amount, CASE WHEN g.partial THEN round(g.amount * 0.6, 2) ELSE g.amount END,
+               g.amount, '', '', '', NULL, now()
+        FROM (
+            SELECT n, {int(first)} + (random() * ({int(customers)} - 1))::int AS customer_id,
+                   CASE WHEN n %% 10 = 0 THEN 'payment' ELSE 'invoice' END AS kind,
+                   CASE WHEN n %% 10 = 0 THEN 'PAY' ELSE 'INV' END AS kind_prefix,
+                   %(today)s::date - (random() * 260)::int + 60 AS due,
+                   round((50 + random() * 19950)::numeric, 2) AS amount,
+                   random() < 0.2 AS partial
+            FROM generate_series(1, %(items)s) AS n
+        ) g JOIN ledger_customer c ON c.id = g.customer_id
+    """, {"today": today, "items": items})
