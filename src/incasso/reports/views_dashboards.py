@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incasso.accounts.rules import sees_all_accounts
 from incasso.core.kpi import KpiError
@@ -45,7 +46,8 @@ class PackForm(forms.Form):
 
 class KpiForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=pgettext_lazy("end of a date range", "To"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(label=_("Group by"), required=False, choices=[
         ("entity", _("Entity")), ("collector", _("Collector")), ("segment", _("Segment")),
         ("customer", _("Customer")), ("currency", _("Currency"))])

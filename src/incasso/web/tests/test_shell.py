@@ -76,3 +76,13 @@ def test_money_is_formatted_in_the_users_locale():  # type: ignore[no-untyped-de
         from datetime import date
 
         assert bizdate(date(2026, 3, 9)) == "09/03/2026"
+
+
+def test_to_as_a_date_range_end_and_as_a_recipient_are_translated_apart():
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override("de"):
+        assert (pgettext("end of a date range", "To"), gettext("To")) == ("Bis", "An")
+    with translation.override("ro"):
+        assert (pgettext("end of a date range", "To"), gettext("To")) == ("Până la", "Către")
