@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
@@ -11,6 +10,7 @@ from typing import IO, Any
 import xlsxwriter
 from django.core.management.base import CommandError
 
+from incasso.commandline import parse_date
 from incasso.disputes.analytics import DisputeAnalytics, as_dict, dispute_analytics
 from incasso.ledger.models import LegalEntity
 
@@ -120,18 +120,11 @@ def add_report_arguments(sub: Any) -> None:
     parser.add_argument("-o", "--output", help="file to write (required for xlsx)")
 
 
-def _date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{option} {text!r}: expected a date as YYYY-MM-DD") from None
-
-
 def run_report(options: dict[str, Any], stdout: Any, stderr: Any) -> None:
-    start, end = _date(options["date_from"], "--from"), _date(options["date_to"], "--to")
+    start, end = parse_date(options["date_from"], "--from"), parse_date(options["date_to"], "--to")
     if end < start:
         raise CommandError(f"--to {end} is before --from {start}")
-    as_of = _date(options["as_of"], "--as-of") if options.get("as_of") else end
+    as_of = parse_date(options["as_of"], "--as-of") if options.get("as_of") else end
     entity_ids = None
     if options.get("entity"):
         found = dict(LegalEntity.objects.filter(code__in=options["entity"]).values_list("code", "pk"))

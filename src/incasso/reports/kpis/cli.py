@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
 
+from incasso.commandline import parse_date
 from incasso.core.aging import AgingError
 from incasso.core.kpi import KpiError
 from incasso.ledger.models import LegalEntity
 from incasso.reports.kpis import GROUPINGS, KpiParams, kpi_table, kpi_trend, render
-
-
-def _date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{option}: {text!r} is not a date, use YYYY-MM-DD") from None
 
 
 def add_arguments(sub: Any) -> None:
@@ -55,7 +48,7 @@ def run(options: dict, stdout: Any, stderr: Any) -> None:
         raise CommandError("--format xlsx writes a binary workbook: give a file with -o FILE")
     try:
         params = KpiParams(
-            start=_date(options["start"], "--from"), end=_date(options["end"], "--to"), by=options["by"],
+            start=parse_date(options["start"], "--from"), end=parse_date(options["end"], "--to"), by=options["by"],
             entity_ids=entity_ids(options["entity"]), ar_basis=options["ar_basis"],
             day_convention=options["day_convention"], countback_months=options["countback_months"],
             net_of_credit_notes=not options["gross_sales"], promise_tolerance_days=options["tolerance_days"],
@@ -91,8 +84,8 @@ def validate(options: dict, stdout: Any) -> None:
 
     from incasso.reports.controls import failures, run_checks
 
-    as_of = _date(options["as_of"], "--as-of")
-    start = _date(options["start"], "--from") if options["start"] else None
+    as_of = parse_date(options["as_of"], "--as-of")
+    start = parse_date(options["start"], "--from") if options["start"] else None
     checks = run_checks(as_of, start=start, entity_ids=entity_ids(options["entity"]))
     if options["format"] == "json":
         stdout.write(json.dumps({"as_of": as_of.isoformat(), "checks": [c.as_dict() for c in checks]}, indent=2))
@@ -118,7 +111,7 @@ def run_pack(options: dict, stdout: Any, stderr: Any) -> None:
     from incasso.reports.pack_files import archive_pack
     from incasso.reports.packs import build_pack
 
-    as_of = _date(options["as_of"], "--as-of")
+    as_of = parse_date(options["as_of"], "--as-of")
     result = build_pack(options["pack"], as_of, entity_ids=entity_ids(options["entity"]))
     archive = archive_pack(result, options["output"], by=Actor(None, "cli"))
     stdout.write(f"{archive.pack} pack as of {archive.as_of} archived as #{archive.pk} in {archive.directory}")

@@ -190,7 +190,7 @@ def test_command_writes_json_csv_and_a_workbook_with_a_trend_chart(tmp_path):
 
 
 def test_command_errors_name_the_option():
-    with pytest.raises(CommandError, match="--from: '2026-13-01' is not a date"):
+    with pytest.raises(CommandError, match="--from '2026-13-01' is not a date"):
         run("kpis", "--from", "2026-13-01", "--to", "2026-03-31")
     with pytest.raises(CommandError, match="--format xlsx"):
         run("kpis", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "xlsx")

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,14 +14,8 @@ from django.utils import timezone
 from incasso.audit.events import Actor
 from incasso.cashapp.actions import run_matching
 from incasso.cashapp.exports import write_csv
+from incasso.commandline import parse_date
 from incasso.ledger.models import LegalEntity
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -31,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", required=True)
         run = subcommands.add_parser("run", help="match unmatched bank lines; apply the sure ones, queue the rest")
-        run.add_argument("--as-of", type=_date, default=None, help="business date (default: today, UTC)")
+        run.add_argument("--as-of", type=parse_date, default=None, help="business date (default: today, UTC)")
         run.add_argument("--entity", action="append", default=[], metavar="CODE", help="only these entities")
         export = subcommands.add_parser("export", help="one row per allocation or unmatched line")
         export.add_argument("-o", "--output", required=True, metavar="FILE.csv")

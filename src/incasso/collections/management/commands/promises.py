@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from incasso.audit.events import Actor
 from incasso.collections.actions.promises import judge_promises
-from incasso.collections.management.commands.worklist import _date
+from incasso.collections.queries import worklist_today
+from incasso.commandline import parse_date
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         judge.add_argument("--as-of", help="YYYY-MM-DD; default: today")
 
     def handle(self, *args: object, **options: object) -> None:
-        as_of = _date(options["as_of"])  # type: ignore[arg-type]
+        as_of = parse_date(options["as_of"]) if options["as_of"] else worklist_today()  # type: ignore[arg-type]
         result = judge_promises(as_of, by=Actor(None, "cli"))
         self.stdout.write(f"promises judged {as_of}: {result.judged} ({result.kept} kept, "
                           f"{result.partially_kept} partially kept, {result.broken} broken)")

@@ -17,15 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from incasso.audit.events import Actor
 from incasso.collections.actions.worklist import build_worklists
 from incasso.collections.queries import entries_for, worklist_today, write_csv
-
-
-def _date(text: str | None) -> date:
-    if not text:
-        return worklist_today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of {text!r} is not a date: use YYYY-MM-DD") from None
+from incasso.commandline import parse_date
 
 
 def _collector_id(username: str | None) -> int | None:
@@ -54,7 +46,7 @@ class Command(BaseCommand):
         export.add_argument("--collector", metavar="USER", help="one collector only")
 
     def handle(self, *args: object, **options: object) -> None:
-        as_of = _date(options["as_of"])  # type: ignore[arg-type]
+        as_of = parse_date(options["as_of"]) if options["as_of"] else worklist_today()  # type: ignore[arg-type]
         if options["action"] == "build":
             started = time.perf_counter()
             result = build_worklists(as_of, by=Actor(None, "cli"))

@@ -17,13 +17,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from incasso.accounts.actions import create_user_with_roles
 from incasso.accounts.choices import Role
 from incasso.audit.events import Actor
+from incasso.commandline import parse_date
 from incasso.demo.generator import PROFILES, generate
 from incasso.demo.generator.bank import business_days, generate_bank
-from incasso.demo.management.commands.generate import parse_as_of
 from incasso.demo.summary import ledger_summary
 from incasso.operations.daily import run_daily_cycle
 from incasso.reports.models import AgingSnapshot
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="build the demo and exit")
 
     def handle(self, *args: object, **options: object) -> None:
-        as_of = parse_as_of(options["as_of"])  # type: ignore[arg-type]
+        as_of = parse_date(options["as_of"]) if options["as_of"] else timezone.localdate()  # type: ignore[arg-type]
         out = Path(str(options["out"]))
         by = Actor(None, "demo")
 

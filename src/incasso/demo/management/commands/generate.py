@@ -3,23 +3,12 @@ ERP extracts (see ``incasso.demo.generator``)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from incasso.commandline import parse_date
 from incasso.demo.generator import PROFILES, generate
 from incasso.demo.generator.bank import generate_bank
-
-
-def parse_as_of(text: str | None) -> date:
-    """The as-of date from the command line, or today's local date (the clock is read once, here)."""
-    if not text:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of {text!r}: expected a date like 2026-11-20") from None
 
 
 class Command(BaseCommand):
@@ -35,7 +24,7 @@ class Command(BaseCommand):
                                  "business days after the as-of date, with bank_truth.csv")
 
     def handle(self, *args: object, **options: object) -> None:
-        as_of = parse_as_of(options["as_of"])  # type: ignore[arg-type]
+        as_of = parse_date(options["as_of"]) if options["as_of"] else timezone.localdate()  # type: ignore[arg-type]
         profile = PROFILES[str(options["profile"])]
         result = generate(profile, str(options["out"]), seed=int(options["seed"]), as_of=as_of)  # type: ignore[call-overload]
         self.stdout.write(f"profile {profile.name}, seed {options['seed']}, as of {as_of.isoformat()}")

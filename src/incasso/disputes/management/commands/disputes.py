@@ -13,18 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from incasso.audit.events import Actor
+from incasso.commandline import parse_date
 from incasso.disputes.actions.escalation import escalate_cases
 from incasso.disputes.actions.imports import import_disputes
 from incasso.disputes.actions.settlements import match_imported_credit_notes
-
-
-def _date(text: str | None) -> date:
-    if not text:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -41,7 +33,7 @@ class Command(BaseCommand):
         if options["action"] == "import":
             self._import(str(options["file"]))
         else:
-            self._escalate(_date(options["as_of"]))  # type: ignore[arg-type]
+            self._escalate(parse_date(options["as_of"]) if options["as_of"] else timezone.localdate())  # type: ignore[arg-type]
 
     def _import(self, file: str) -> None:
         try:

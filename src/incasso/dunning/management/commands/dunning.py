@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incasso.audit.events import SYSTEM, Actor
+from incasso.commandline import parse_date
 from incasso.dunning.actions.proposal import propose_run
 from incasso.dunning.actions.review import approve_run
 from incasso.dunning.actions.sending import record_bounce
@@ -17,20 +17,13 @@ from incasso.dunning.models import Run
 from incasso.dunning.queries import run_as_dict
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
-
-
 class Command(BaseCommand):
     help = "Dunning runs: propose, approve, send, show."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         propose = sub.add_parser("propose", help="propose a run as of a date")
-        propose.add_argument("--as-of", required=True, type=_date)
+        propose.add_argument("--as-of", required=True, type=parse_date)
         propose.add_argument("--entity", action="append", default=[], help="entity code (repeatable)")
         propose.add_argument("--segment", action="append", default=[], help="customer segment (repeatable)")
         propose.add_argument("--format", choices=["text", "json"], default="text")

@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incasso.audit.events import Actor
+from incasso.commandline import parse_date
 from incasso.core.aging import DEFAULT_BUCKET_SPEC, AgingError, parse_buckets
 from incasso.core.money import MoneyError, is_currency, parse_amount
 from incasso.disputes import exports as disputes_report
@@ -27,13 +27,6 @@ from incasso.reports.kpis import cli as kpis_cli
 from incasso.reports.models import rates_on
 
 FORMATS = ("table", "csv", "xlsx", "json")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
 def parse_rates(text: str) -> dict[str, Decimal]:
@@ -108,7 +101,7 @@ class Command(BaseCommand):
             buckets = parse_buckets(options["buckets"])
         except AgingError as exc:
             raise CommandError(f"--buckets: {exc}") from None
-        as_of = _date(options["as_of"]) if options["as_of"] else None
+        as_of = parse_date(options["as_of"]) if options["as_of"] else None
         entity_ids = self._entities(options["entity"]) if options["entity"] else None
         currency_to = options["currency_to"].upper() if options["currency_to"] else None
         if currency_to and not is_currency(currency_to):
@@ -118,7 +111,7 @@ class Command(BaseCommand):
             rates = parse_rates(options["rates"])
             rates.setdefault(currency_to, Decimal(1))
         elif options["rate_date"]:
-            rates = rates_on(_date(options["rate_date"]), currency_to)
+            rates = rates_on(parse_date(options["rate_date"], "--rate-date"), currency_to)
         try:
             report = aging_report(
                 as_of, by=options["by"], basis=options["basis"], buckets=buckets, entity_ids=entity_ids,
@@ -152,7 +145,7 @@ class Command(BaseCommand):
         return [found[code] for code in codes]
 
     def _snapshot(self, options: dict) -> None:
-        as_of = _date(options["as_of"]) if options["as_of"] else None
+        as_of = parse_date(options["as_of"]) if options["as_of"] else None
         snapshot = take_aging_snapshot(as_of, by=Actor(None, "cli"))
         buckets = parse_buckets(snapshot.bucket_spec)
         totals: dict[str, list[Decimal]] = {}
