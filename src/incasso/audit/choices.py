@@ -58,3 +58,5 @@ class EventKind(models.TextChoices):
     DUNNING_LETTER_SENT = "dunning.letter_sent", _("Dunning letter sent")
     DUNNING_LETTER_BOUNCED = "dunning.bounced", _("Dunning letter bounced")
     JOB_FINISHED = "jobs.finished", _("Background job finished")
+    API_TOKEN_CREATED = "accounts.token_created", _("API token created")
+    API_TOKEN_REVOKED = "accounts.token_revoked", _("API token revoked")
