@@ -19,7 +19,7 @@ from incasso.accounts.models import ApiToken
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
 
-TOKEN_PREFIX = "inc_"
+TOKEN_PREFIX = "inc_"  # noqa: S105 - the visible marker of an Incasso token, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_NAME_LENGTH = 80
 
