@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,12 +22,12 @@ from incasso.cashapp.actions import (
     apply_match,
     import_statement_bytes,
     reject_match,
-    run_matching,
     unapply,
 )
 from incasso.cashapp.choices import LineState, ProposalStatus
 from incasso.cashapp.errors import CashError
 from incasso.cashapp.forms import QueueFilter, RejectForm, UnapplyForm, UploadForm
+from incasso.cashapp.jobs import queue_matching
 from incasso.cashapp.models import BankAccountStatement, BankLine, MatchProposal
 from incasso.core.bank import ParseError
 from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT
@@ -188,14 +188,10 @@ def accept(request, pk: int):  # type: ignore[no-untyped-def]
 
 @require_POST
 def run(request):  # type: ignore[no-untyped-def]
-    """Match every unmatched line now (as of today's date); small batches run within the request."""
+    """Queue a matching run as of today: the worker runs it, the job page shows its progress."""
     _can_act(request)
-    report = run_matching(timezone.now().date(), by=Actor.of(request.user))
-    messages.success(request, _("Matching: %(lines)s line(s), %(auto)s applied automatically, %(queued)s queued, "
-                                "%(unidentified)s unidentified.") % {
-        "lines": report.lines, "auto": report.auto_applied, "queued": report.queued,
-        "unidentified": report.unidentified})
-    return _back(request, reverse("cashapp:queue"))
+    job = queue_matching(timezone.now().date(), by=Actor.of(request.user))
+    return redirect("jobs:detail", job.pk)
 
 
 @require_POST

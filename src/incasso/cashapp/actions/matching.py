@@ -13,6 +13,7 @@ the second one's allocation is refused by the ledger and that proposal is queued
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -107,8 +108,15 @@ def _signature(customer_id: object, allocations: list[dict[str, str]]) -> tuple[
     return (customer_id, tuple(sorted((int(a["item_id"]), Decimal(a["amount"])) for a in allocations)))
 
 
-def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None) -> RunReport:
-    """Match every unmatched credit line (of ``entity_ids``, or of every entity) as of ``as_of``."""
+Progress = Callable[[int, int, str], None]
+PROGRESS_EVERY = 200  # lines between two progress reports
+
+
+def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
+                 progress: Progress | None = None) -> RunReport:
+    """Match every unmatched credit line (of ``entity_ids``, or of every entity) as of ``as_of``.
+
+    ``progress(done, total, message)`` is called while the run goes (the background job shows it)."""
     report = RunReport(as_of=as_of)
     lines_qs = BankLine.objects.filter(state=LineState.UNMATCHED, sign="CRDT", entity__isnull=False)
     if entity_ids is not None:
@@ -117,6 +125,9 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None)
     report.lines = len(lines)
     if not lines:
         return report
+    total = len(lines)
+    if progress:
+        progress(0, total, "loading open items")
     entities = sorted({line.entity_id for line in lines})
     settings = settings_for(entities)
     index = build_index(entities)
@@ -124,7 +135,9 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None)
     for line_id, customer_id, allocations in MatchProposal.objects.filter(line__in=lines).values_list(
             "line_id", "customer_id", "allocations"):
         earlier[line_id].add(_signature(customer_id, allocations))
-    for line in lines:
+    for done, line in enumerate(lines):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, total, f"{done} of {total} lines matched")
         proposal = match_line(line_ref(line), index, settings[line.entity_id], as_of)
         allocations = [{"item_id": int(a.item_id), "amount": str(a.amount), "discount": str(a.discount)}
                        for a in proposal.allocations]
@@ -136,6 +149,8 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None)
            message=report.summary(),
            after={"lines": report.lines, "auto_applied": report.auto_applied, "queued": report.queued,
                   "unidentified": report.unidentified, "conflicts": len(report.conflicts)})
+    if progress:
+        progress(total, total, report.summary())
     return report
 
 
