@@ -8,4 +8,6 @@
   segment, country and size.
 - ``promises``: judging promises to pay from the cash allocated to their items (over
   ``incasso.core.kpi.judge_promise``) and the promise level.
+- ``plans``: payment plan schedules (dates by frequency, amounts split once at the minor unit with
+  the remainder on the last instalment) and judging instalments from the cash on the covered items.
 """
