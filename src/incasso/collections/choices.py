@@ -63,3 +63,36 @@ class EmailTemplate(models.TextChoices):
 
 
 EMAIL_LANGUAGES = ("en", "fr", "es", "de", "it", "ro", "pt")
+
+
+class PlanStatus(models.TextChoices):
+    """A payment plan from the collector's proposal to its end."""
+
+    PROPOSED = "proposed", _("Proposed")  # waits for a risk approver
+    APPROVED = "approved", _("Approved")  # approved by risk; waits for the customer's agreement to start
+    REJECTED = "rejected", _("Rejected")  # refused by risk; the items are free again
+    ACTIVE = "active", _("Active")  # running: its items are not dunned; instalments are judged daily
+    COMPLETED = "completed", _("Completed")  # every instalment was kept
+    BROKEN = "broken", _("Broken")  # an instalment was missed: dunning resumes, the collector is told
+    CANCELLED = "cancelled", _("Cancelled")  # withdrawn before its end (wrong entry, superseded)
+
+
+# Plans that hold their items: an item is in at most one of these at a time.
+LIVE_PLAN_STATUSES = frozenset({PlanStatus.PROPOSED, PlanStatus.APPROVED, PlanStatus.ACTIVE})
+
+
+class PlanFrequency(models.TextChoices):
+    """How often an instalment falls due (the values are the pure core's ``Frequency``)."""
+
+    WEEKLY = "weekly", _("Weekly")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
+    MONTHLY = "monthly", _("Monthly")  # same day each month, or the month's last day when shorter
+    QUARTERLY = "quarterly", _("Quarterly")
+
+
+class InstalmentStatus(models.TextChoices):
+    """An instalment as of the last judgement (cumulative: the cash must cover it and all before it)."""
+
+    PENDING = "pending", _("Pending")  # its due date plus tolerance has not passed yet
+    KEPT = "kept", _("Kept")  # paid by its due date plus tolerance (or ahead)
+    MISSED = "missed", _("Missed")  # not paid by its due date plus tolerance: the plan broke

@@ -16,6 +16,10 @@ class CollectionsErrorCode(StrEnum):
     NOT_A_COLLECTOR = "not_a_collector"
     INVALID_STRATEGY = "invalid_strategy"
     NOT_ALLOWED = "not_allowed"
+    ITEM_IN_PLAN = "item_in_plan"  # an item is in at most one proposed, approved or active plan
+    INVALID_PLAN = "invalid_plan"  # terms that make no schedule (amounts, dates, instalments)
+    PLAN_STATE = "plan_state"  # the step does not apply to the plan's current status
+    SAME_APPROVER = "same_approver"  # four-eyes: a plan is approved by someone other than its proposer
 
 
 class CollectionsError(Exception):
