@@ -18,6 +18,7 @@ class EventKind(models.TextChoices):
     IMPORT_COMPLETED = "import.completed", _("File imported")
     ROLE_GRANTED = "role.granted", _("Role granted")
     AGING_SNAPSHOT_TAKEN = "report.aging_snapshot", _("Aging snapshot taken")
+    CASH_TARGET_SET = "report.cash_target", _("Cash collection target set")
     ACTIVITY_LOGGED = "collections.activity", _("Contact logged")
     EMAIL_SENT = "collections.email_sent", _("E-mail sent")
     PROMISE_RECORDED = "collections.promise", _("Promise to pay recorded")

@@ -1,4 +1,5 @@
-"""Stored report inputs and outputs: exchange rates for reporting currencies, aging snapshots."""
+"""Stored report inputs and outputs: exchange rates for reporting currencies, aging snapshots, cash
+targets, archived packs and their schedules."""
 
 from __future__ import annotations
 
@@ -139,6 +140,8 @@ class ReportSchedule(models.Model):
     cron = models.CharField(_("cron expression"), max_length=100)
     subscribers = models.TextField(_("subscribers"), help_text="e-mail addresses, one per line or comma-separated")
     entity_codes = models.JSONField(_("entities"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en",
+                                help_text="the language of the pack's titles and the e-mail")
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"))
     last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
@@ -153,3 +156,36 @@ class ReportSchedule(models.Model):
 
     def subscriber_list(self) -> list[str]:
         return [a.strip() for a in self.subscribers.replace("\n", ",").split(",") if a.strip()]
+
+
+class CashTarget(models.Model):
+    """Cash to collect in one calendar month for one entity and currency; with ``collector`` set, that
+    collector's share of it (their portfolio's payments), else the entity's. Set by team leaders on the
+    targets page (``incasso.reports.targets.set_cash_target``, audited); the KPIs compare the cash
+    received in a period with the targets of its months (``incasso.core.kpi.cash_against_target``)."""
+
+    entity = models.ForeignKey("ledger.LegalEntity", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("entity"))
+    currency = models.CharField(_("currency"), max_length=3)
+    month = models.DateField(_("month"), help_text="the first day of the month")
+    collector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("collector"))
+    amount = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-month", "entity", "currency", "collector"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "currency", "month"], condition=Q(collector__isnull=True),
+                                    name="cash_target_once_per_entity_month"),
+            models.UniqueConstraint(fields=["entity", "currency", "month", "collector"],
+                                    condition=Q(collector__isnull=False), name="cash_target_once_per_collector_month"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cash_target_not_negative",
+                                   violation_error_message=_("A target cannot be negative.")),
+        ]
+        indexes = [models.Index(fields=["month", "entity"], name="cash_target_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.amount} {self.currency}"
