@@ -17,6 +17,9 @@ class CashErrorCode(StrEnum):
     NOTHING_APPLIED = "nothing_applied"  # unapply on a line that has no live allocation
     REASON_REQUIRED = "reason_required"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    NOT_ALLOWED = "not_allowed"  # the acting user's role may not take this step
+    INVALID_SETTING = "invalid_setting"  # a cash setting outside its allowed range
+    NOT_SHORT = "not_short"  # a deduction to dispute that is no longer open
 
 
 class CashError(Exception):

@@ -47,3 +47,22 @@ class RejectForm(forms.Form):
 
 class UnapplyForm(forms.Form):
     reason = forms.CharField(max_length=200, label=_("Why unapply?"))
+
+
+class CashSettingsForm(forms.Form):
+    """One entity's matching settings, as a cash application team lead edits them."""
+
+    auto_threshold = forms.DecimalField(
+        label=_("Confidence to apply automatically"), min_value=Decimal("0.5"), max_value=Decimal(1),
+        decimal_places=3, help_text=_("Proposals at or above this confidence (0.5 to 1) are applied without review."))
+    amount_tolerance = forms.DecimalField(
+        label=_("Tolerance (amount)"), min_value=Decimal(0), decimal_places=2,
+        help_text=_("Largest difference written off, in the currency of the bank line."))
+    tolerance_percent = forms.DecimalField(
+        label=_("Tolerance (% of the amount)"), min_value=Decimal(0), max_value=Decimal(10), decimal_places=2)
+    cash_discount_percent = forms.DecimalField(
+        label=_("Cash discount (%)"), min_value=Decimal(0), max_value=Decimal(20), decimal_places=2)
+    cash_discount_days = forms.IntegerField(label=_("Cash discount period (days)"), min_value=0, max_value=365)
+    max_combination_items = forms.IntegerField(
+        label=_("Most items in one combination"), min_value=1, max_value=50,
+        help_text=_("How many open items of a customer the search may combine to explain one payment."))

@@ -14,4 +14,6 @@ urlpatterns = [
     path("lines/<int:pk>/allocate/", views.allocate_panel, name="allocate"),
     path("lines/<int:pk>/unapply/", views.unapply_line, name="unapply"),
     path("unapplied/", views.unapplied, name="unapplied"),
+    path("settings/", views.settings_list, name="settings"),
+    path("settings/<str:code>/", views.settings_edit, name="settings_edit"),
 ]

@@ -24,16 +24,18 @@ from incasso.cashapp.actions import (
     reject_match,
     unapply,
 )
+from incasso.cashapp.actions.settings import FIELDS as SETTING_FIELDS
+from incasso.cashapp.actions.settings import update_cash_settings
 from incasso.cashapp.choices import LineState, ProposalStatus
 from incasso.cashapp.errors import CashError
-from incasso.cashapp.forms import QueueFilter, RejectForm, UnapplyForm, UploadForm
+from incasso.cashapp.forms import CashSettingsForm, QueueFilter, RejectForm, UnapplyForm, UploadForm
 from incasso.cashapp.jobs import queue_matching
-from incasso.cashapp.models import BankAccountStatement, BankLine, MatchProposal
+from incasso.cashapp.models import BankAccountStatement, BankLine, CashSettings, MatchProposal
 from incasso.core.bank import ParseError
 from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT
 from incasso.ledger.choices import CREDIT_KINDS, DEBIT_KINDS
 from incasso.ledger.errors import LedgerError
-from incasso.ledger.models import Customer, Item
+from incasso.ledger.models import Customer, Item, LegalEntity
 
 LINES_PER_PAGE = 50
 STATEMENTS_PER_PAGE = 50
@@ -300,3 +302,34 @@ def _bucket(days: int) -> str:
         if days >= low and (high is None or days <= high):
             return label
     return AGE_BUCKETS[0][2]
+
+
+def settings_list(request):  # type: ignore[no-untyped-def]
+    """Each entity's matching settings (the defaults where none were saved)."""
+    _can_view(request)
+    stored = {s.entity_id: s for s in CashSettings.objects.all()}
+    rows = [(entity, stored.get(entity.pk) or CashSettings(entity=entity), entity.pk in stored)
+            for entity in LegalEntity.objects.order_by("code")]
+    return render(request, "cashapp/settings_list.html", {
+        "rows": rows, "can_change": request.user.has_perm("cashapp.change_settings"),
+    })
+
+
+def settings_edit(request, code: str):  # type: ignore[no-untyped-def]
+    """A cash application team lead changes one entity's thresholds and tolerances."""
+    _can_view(request)
+    if not request.user.has_perm("cashapp.change_settings"):
+        raise PermissionDenied("Matching settings are changed by a cash application team lead or an administrator.")
+    entity = get_object_or_404(LegalEntity, code=code)
+    current = CashSettings.objects.filter(entity=entity).first() or CashSettings(entity=entity)
+    initial = {name: getattr(current, name) for name in SETTING_FIELDS}
+    form = CashSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_cash_settings(entity.pk, form.cleaned_data, by=Actor.of(request.user))
+            messages.success(request, _("Matching settings of %(entity)s saved.") % {"entity": entity.code})
+            return redirect("cashapp:settings")
+        except CashError as error:
+            form.add_error(None, error.message)
+    return render(request, "cashapp/settings_edit.html", {"form": form, "entity": entity},
+                  status=400 if form.errors else 200)
