@@ -15,6 +15,7 @@ from incasso.core.aging import DEFAULT_BUCKETS, AgingError, AgingReport
 from incasso.core.money import MINOR_UNITS, ZERO
 from incasso.ledger.models import Customer, LegalEntity
 from incasso.reports.aging import UNASSIGNED, aging_items, aging_report
+from incasso.reports.aging_disputes import disputed_split
 
 ROWS_PER_PAGE = 100
 ITEMS_LIMIT = 2000
@@ -131,6 +132,8 @@ def aging(request):  # type: ignore[no-untyped-def]
             as_of, by=by, basis=basis, entity_ids=[entity.pk] if entity else None,
             collector_id=collector_id, reporting_currency=reporting_currency,
         ).quantized()
+        split = disputed_split(report, by=by, entity_ids=[entity.pk] if entity else None,
+                               collector_id=collector_id, reporting_currency=reporting_currency)
     except AgingError as exc:
         error = str(exc)
     context = {"form": form, "error": error, "report": report, "by": by, "basis": basis,
@@ -149,9 +152,11 @@ def aging(request):  # type: ignore[no-untyped-def]
             base["entity"] = entity.pk
         context.update({
             "page": page,
-            "rows": [(row, {**base, **keys.get(row.group, {}), "currency": row.currency}, row.group in keys)
+            "rows": [(row, {**base, **keys.get(row.group, {}), "currency": row.currency}, row.group in keys,
+                      split.disputed(row), split.undisputed(row))
                      for row in page.object_list],
-            "totals": [(row, {**base, "currency": row.currency}) for row in totals.values()],
+            "totals": [(row, {**base, "currency": row.currency}, split.total_disputed(row.currency),
+                        row.total - split.total_disputed(row.currency)) for row in totals.values()],
             "chart": _chart_data(report, main_currency),
             "converted": reporting_currency is not None,
             "several_currencies": len(totals) > 1,
@@ -202,8 +207,10 @@ def customer_aging(request, pk: int):  # type: ignore[no-untyped-def]
     if not request.user.has_perm("ledger.view_customer", customer):
         raise PermissionDenied("This customer account is not in your portfolio.")
     report = aging_report(None, by="customer", customer_ids=[customer.pk]).quantized()
+    split = disputed_split(report, by="customer", customer_ids=[customer.pk])
     template = "reports/_customer_aging.html" if request.htmx else "reports/customer_aging.html"
     return render(request, template, {
         "customer": customer, "report": report,
-        "rows": [(row, {"customer": customer.pk, "currency": row.currency}) for row in report.rows],
+        "rows": [(row, {"customer": customer.pk, "currency": row.currency}, split.disputed(row),
+                  split.undisputed(row)) for row in report.rows],
     })

@@ -81,7 +81,7 @@ def test_xlsx_has_numbers_sum_formulas_frozen_header_filter_and_a_stacked_chart(
     sheet = openpyxl.load_workbook(target)["Aging"]
     assert [c.value for c in sheet[1]][:4] == ["Group", "Currency", "current", "1-30"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K4"
+    assert sheet.auto_filter.ref == "A1:M4"  # ... total, disputed, undisputed, items
     assert sheet["D2"].value == 1200 and sheet["D2"].number_format == "#,##0.00"
     assert sheet["J2"].value == "=SUM(C2:I2)"
     # totals rows after a blank row, one per currency, summing that currency's block

@@ -23,6 +23,7 @@ from incasso.ledger.models import LegalEntity
 from incasso.reports import exports
 from incasso.reports.actions import take_aging_snapshot
 from incasso.reports.aging import BASES, GROUPINGS, aging_report
+from incasso.reports.aging_disputes import disputed_split
 from incasso.reports.kpis import cli as kpis_cli
 from incasso.reports.models import rates_on
 
@@ -117,19 +118,22 @@ class Command(BaseCommand):
                 as_of, by=options["by"], basis=options["basis"], buckets=buckets, entity_ids=entity_ids,
                 reporting_currency=currency_to, rates=rates,
             ).quantized()
+            # The disputed / undisputed split: a separate query joined to the rows by their labels.
+            split = disputed_split(report, by=options["by"], entity_ids=entity_ids, reporting_currency=currency_to,
+                                   rates=rates)
         except (AgingError, MoneyError) as exc:
             raise CommandError(str(exc)) from None
         if fmt == "xlsx":
-            exports.write_xlsx(report, output)
+            exports.write_xlsx(report, output, split)
             self.stderr.write(f"wrote {output}")
             return
         if fmt == "table":
-            text = exports.render_table(report)
+            text = exports.render_table(report, split=split)
         else:
             import io
 
             buffer = io.StringIO()
-            (exports.write_csv if fmt == "csv" else exports.write_json)(report, buffer)
+            (exports.write_csv if fmt == "csv" else exports.write_json)(report, buffer, split)
             text = buffer.getvalue()
         if output:
             Path(output).write_text(text, encoding="utf-8")
