@@ -14,6 +14,8 @@ urlpatterns = [
     path("lines/<int:pk>/allocate/", views.allocate_panel, name="allocate"),
     path("lines/<int:pk>/unapply/", views.unapply_line, name="unapply"),
     path("unapplied/", views.unapplied, name="unapplied"),
+    path("deductions/", views.deductions, name="deductions"),
+    path("deductions/<int:pk>/dispute/", views.dispute_deduction_view, name="dispute_deduction"),
     path("settings/", views.settings_list, name="settings"),
     path("settings/<str:code>/", views.settings_edit, name="settings_edit"),
 ]

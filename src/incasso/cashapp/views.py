@@ -20,18 +20,20 @@ from incasso.audit.events import Actor
 from incasso.cashapp.actions import (
     allocate_manually,
     apply_match,
+    dispute_deduction,
     import_statement_bytes,
     reject_match,
     unapply,
 )
 from incasso.cashapp.actions.settings import FIELDS as SETTING_FIELDS
 from incasso.cashapp.actions.settings import update_cash_settings
-from incasso.cashapp.choices import LineState, ProposalStatus
+from incasso.cashapp.choices import DeductionStatus, LineState, ProposalStatus
 from incasso.cashapp.errors import CashError
 from incasso.cashapp.forms import CashSettingsForm, QueueFilter, RejectForm, UnapplyForm, UploadForm
 from incasso.cashapp.jobs import queue_matching
-from incasso.cashapp.models import BankAccountStatement, BankLine, CashSettings, MatchProposal
+from incasso.cashapp.models import BankAccountStatement, BankLine, CashSettings, Deduction, MatchProposal
 from incasso.core.bank import ParseError
+from incasso.disputes.models import ReasonCode
 from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT
 from incasso.ledger.choices import CREDIT_KINDS, DEBIT_KINDS
 from incasso.ledger.errors import LedgerError
@@ -333,3 +335,35 @@ def settings_edit(request, code: str):  # type: ignore[no-untyped-def]
             form.add_error(None, error.message)
     return render(request, "cashapp/settings_edit.html", {"form": form, "entity": entity},
                   status=400 if form.errors else 200)
+
+
+def deductions(request):  # type: ignore[no-untyped-def]
+    """Short payments recorded when lines were applied: open ones wait to be opened as disputes."""
+    _can_view(request)
+    status = request.GET.get("status", DeductionStatus.OPEN)
+    rows = Deduction.objects.select_related("item", "customer", "line", "case").order_by("-created_at", "-pk")
+    if status in DeductionStatus.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cashapp/deductions.html", {
+        "page": page, "status": status, "statuses": DeductionStatus.choices,
+        "reasons": [(r.code, r.label()) for r in ReasonCode.objects.filter(active=True).order_by("code")],
+        "can_act": request.user.has_perm("cashapp.apply_cash"),
+    })
+
+
+@require_POST
+def dispute_deduction_view(request, pk: int):  # type: ignore[no-untyped-def]
+    _can_act(request)
+    reason_code = request.POST.get("reason_code", "").strip()
+    if not reason_code:
+        messages.error(request, _("Choose the reason of the deduction."))
+        return _back(request, reverse("cashapp:deductions"))
+    try:
+        deduction = dispute_deduction(pk, reason_code, by=Actor.of(request.user),
+                                      description=request.POST.get("description", ""))
+        messages.success(request, _("Dispute %(case)s opened for the deduction on %(item)s.") % {
+            "case": deduction.case.number, "item": deduction.item.number})
+    except CashError as error:
+        messages.error(request, error.message)
+    return _back(request, reverse("cashapp:deductions"))

@@ -30,6 +30,7 @@ class Resolution(models.TextChoices):
     PARTIALLY_ACCEPTED = "partial", _("Partially accepted")  # credit for part, the rest is collectable
     REJECTED = "rejected", _("Rejected: invoice valid")  # collect the full amount
     WRITTEN_OFF = "written_off", _("Written off")  # a small residual not worth chasing, approved
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # the claim fell away (the short payment it came from was unapplied)
 
 
 # Resolutions that say the customer's claim was (at least partly) valid: "valid disputes" in analytics.

@@ -12,7 +12,8 @@ first result instead of failing.
 Residuals, by the proposal's ``residual_kind``:
 
 * ``short_payment``: the invoice stays open for the difference, and a ``Deduction`` records it with
-  the reason (a dispute case takes it over later);
+  the reason; ``dispute_deduction`` (or accepting with a dispute reason code) opens a dispute case
+  for it, and unapplying withdraws the amount from that case (``actions.deductions``);
 * ``overpayment`` / ``unidentified``: the payment item stays open (unapplied cash, a credit balance);
 * ``within_tolerance``: the difference is written off by a small ledger item (a ``credit_note``
   allocated to the invoice when the customer paid less, a debit ``adjustment`` the payment is
@@ -33,6 +34,7 @@ from django.utils import timezone
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
+from incasso.cashapp.actions.deductions import dispute_deduction, release_deductions
 from incasso.cashapp.choices import (
     Application,
     DeductionStatus,
@@ -45,6 +47,7 @@ from incasso.cashapp.errors import CashError, CashErrorCode
 from incasso.cashapp.models import BankLine, Deduction, MatchProposal, WriteOff
 from incasso.core.calendar import local_date
 from incasso.core.money import ZERO, quantize
+from incasso.disputes.errors import DisputeError
 from incasso.ledger.actions import allocate, reverse_allocation
 from incasso.ledger.actions.cash import create_difference_item, create_payment_item
 from incasso.ledger.choices import CREDIT_KINDS, AllocationSource
@@ -224,8 +227,12 @@ def _record_deduction(line: BankLine, proposal: MatchProposal | None, item: Item
 
 
 @transaction.atomic
-def apply_match(proposal_id: int, *, by: Actor, idempotency_key: str, on_date: date | None = None) -> MatchProposal:
-    """A person accepts a queued proposal: the line is applied as proposed, once."""
+def apply_match(proposal_id: int, *, by: Actor, idempotency_key: str, on_date: date | None = None,
+                dispute_reason: str = "") -> MatchProposal:
+    """A person accepts a queued proposal: the line is applied as proposed, once.
+
+    With ``dispute_reason`` (a dispute reason code), a short payment's deduction is opened as a
+    dispute case at once (``dispute_deduction``)."""
     line_id = MatchProposal.objects.filter(pk=proposal_id).values_list("line_id", flat=True).first()
     if line_id is None:
         raise CashError(CashErrorCode.NOT_FOUND, f"match proposal {proposal_id} does not exist")
@@ -242,8 +249,13 @@ def apply_match(proposal_id: int, *, by: Actor, idempotency_key: str, on_date: d
     if proposal.customer_id is None:
         raise CashError(CashErrorCode.NOTHING_TO_ALLOCATE,
                         "this proposal names no customer; allocate the line by hand instead")
-    return apply_proposal(proposal, line, by=by, status=ProposalStatus.ACCEPTED, idempotency_key=idempotency_key,
-                          on_date=on_date or _booking_date(line, _today(line)))
+    applied = apply_proposal(proposal, line, by=by, status=ProposalStatus.ACCEPTED, idempotency_key=idempotency_key,
+                             on_date=on_date or _booking_date(line, _today(line)))
+    if dispute_reason:
+        for deduction_id in Deduction.objects.filter(line=line, proposal=proposal, status=DeductionStatus.OPEN) \
+                .order_by("pk").values_list("pk", flat=True):
+            dispute_deduction(deduction_id, dispute_reason, by=by)
+    return applied
 
 
 @transaction.atomic
@@ -348,7 +360,11 @@ def unapply(line_id: int, *, by: Actor, reason: str, on_date: date | None = None
                  source=AllocationSource.CASH_APPLICATION, note=f"write-off cancelled: {reason}"[:200])
         write_off.cancelled = True
         write_off.save(update_fields=["cancelled"])
-    Deduction.objects.filter(line=line, status=DeductionStatus.OPEN).update(status=DeductionStatus.CANCELLED)
+    try:
+        release_deductions(line, by=by, reason=reason)
+    except DisputeError as error:
+        raise CashError(CashErrorCode.NOT_ALLOWED, f"the deduction's dispute cannot be withdrawn: {error.message}") \
+            from None
     MatchProposal.objects.filter(line=line, status__in=[ProposalStatus.AUTO, ProposalStatus.ACCEPTED]).update(
         status=ProposalStatus.REJECTED, decision_reason=f"unapplied: {reason}"[:200])
     _settle_state(line, payment, "")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incasso.cashapp.choices import DeductionStatus, ProposalStatus, ResidualKind, WriteOffReason
 from incasso.cashapp.models.statements import BankLine
+from incasso.disputes.models import DisputeCase
 from incasso.ledger.models import Allocation, Customer, Item, LegalEntity
 
 
@@ -74,7 +75,9 @@ class CashSettings(models.Model):
 
 class Deduction(models.Model):
     """A payer's short payment on an invoice: the invoice stays open for ``amount``, and the
-    deduction waits here with its reason until a dispute case takes it over."""
+    deduction waits here with its reason until a dispute case takes it over (``case``, with the
+    dispute reason code, status disputed). Unapplying the payment cancels the deduction and
+    withdraws the deducted amount from the case."""
 
     line = models.ForeignKey(BankLine, on_delete=models.PROTECT, related_name="deductions")
     proposal = models.ForeignKey(MatchProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -84,6 +87,8 @@ class Deduction(models.Model):
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=DeductionStatus.choices, default=DeductionStatus.OPEN)
+    case = models.ForeignKey(DisputeCase, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason_code = models.CharField(max_length=40, blank=True, help_text="the dispute reason code of the case")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -23,6 +23,7 @@ from incasso.disputes.actions.resolution import (
     resolve_case,
 )
 from incasso.disputes.actions.settlements import clear_settlement, match_imported_credit_notes
+from incasso.disputes.actions.withdrawal import withdraw_dispute
 
 __all__ = [
     "add_note",
@@ -39,4 +40,5 @@ __all__ = [
     "start_investigation",
     "wait_for_customer",
     "wait_for_internal",
+    "withdraw_dispute",
 ]

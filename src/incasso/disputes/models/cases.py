@@ -176,6 +176,10 @@ class DisputeCase(ConcurrentTransitionMixin, models.Model):
     def reopen(self) -> None:
         pass
 
+    @transition(field=status, source=[CaseStatus.NEW, *_WORKING], target=CaseStatus.CLOSED)
+    def withdraw(self) -> None:
+        pass
+
 
 class DisputeLine(models.Model):
     """One disputed item of a case: the disputed part of it, and the part dunning must not touch.
