@@ -57,6 +57,8 @@ class EventKind(models.TextChoices):
     DISPUTE_CLOSED = "dispute.closed", _("Dispute closed")
     DISPUTE_REOPENED = "dispute.reopened", _("Dispute reopened")
     DISPUTE_ESCALATED = "dispute.escalated", _("Dispute escalated")
+    DISPUTE_DEESCALATED = "dispute.deescalated", _("Dispute de-escalated")
+    DISPUTE_DEADLINE_CHANGED = "dispute.deadline", _("Dispute deadline changed")
     DISPUTE_REMINDED = "dispute.reminded", _("Dispute deadline reminder")
     DISPUTE_NOTE = "dispute.note", _("Dispute note")
     DISPUTE_EMAIL = "dispute.email", _("Dispute email")
