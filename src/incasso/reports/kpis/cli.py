@@ -16,7 +16,8 @@ from incasso.reports.kpis import GROUPINGS, KpiParams, kpi_table, kpi_trend, ren
 
 
 def add_arguments(sub: Any) -> None:
-    kpis = sub.add_parser("kpis", help="DSO, BPDSO, ADD, CEI, days to pay, disputes, PTP, cash for a period")
+    kpis = sub.add_parser("kpis", help="DSO, BPDSO, ADD, CEI, days to pay, disputes, PTP, cash against target,"
+                                       " dunning levels, unapplied cash by age for a period")
     kpis.add_argument("--from", dest="start", required=True, help="first day of the period (YYYY-MM-DD)")
     kpis.add_argument("--to", dest="end", required=True, help="last day of the period (YYYY-MM-DD)")
     kpis.add_argument("--by", choices=GROUPINGS, default="entity")
@@ -27,6 +28,8 @@ def add_arguments(sub: Any) -> None:
     kpis.add_argument("--countback-months", type=int, default=12)
     kpis.add_argument("--gross-sales", action="store_true", help="do not net credit notes off credit sales")
     kpis.add_argument("--tolerance-days", type=int, default=3, help="promise-to-pay tolerance")
+    kpis.add_argument("--dunning-window", type=int, default=30, metavar="DAYS",
+                      help="an item dunned on D counts as paid after its level when cleared by D + DAYS")
     kpis.add_argument("--currency-to", metavar="CUR", help="convert with the rate table on --to")
     kpis.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     kpis.add_argument("-o", "--output", help="file to write (required for xlsx)")
@@ -52,6 +55,7 @@ def run(options: dict, stdout: Any, stderr: Any) -> None:
             entity_ids=entity_ids(options["entity"]), ar_basis=options["ar_basis"],
             day_convention=options["day_convention"], countback_months=options["countback_months"],
             net_of_credit_notes=not options["gross_sales"], promise_tolerance_days=options["tolerance_days"],
+            dunning_window_days=options["dunning_window"],
             reporting_currency=options["currency_to"].upper() if options["currency_to"] else None,
         )
         tables = kpi_trend(params) if options["monthly"] else [kpi_table(params)]

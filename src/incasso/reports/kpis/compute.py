@@ -39,6 +39,7 @@ class KpiInputs:
     paid: list[kpi.PaidItem] = field(default_factory=list)
     disputes: list[kpi.DisputeDates] = field(default_factory=list)
     promises: list[kpi.PromiseToPay] = field(default_factory=list)
+    targets: list[kpi.MonthlyTarget] | None = None  # None: the grouping has no targets
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class KpiRow:
     dispute_cycle: kpi.DisputeDaysResult
     open_dispute_age: kpi.DisputeDaysResult
     promises: kpi.PromiseKeptRate
+    target: kpi.TargetResult  # cash received against the months' targets
 
     @property
     def receivable(self) -> Decimal:
@@ -87,11 +89,41 @@ class AutoMatchRow:
 
 
 @dataclass(frozen=True)
+class DunningRow:
+    """Letters of one level sent in the period, and what happened after the level (items whose window
+    ended in the period)."""
+
+    group: str
+    currency: str
+    level: int
+    letters: int
+    amount_claimed: Decimal  # the letters' totals
+    after: kpi.LevelOutcome | None  # None: no item of this level had its window end in the period
+
+
+@dataclass(frozen=True)
+class UnappliedRow:
+    """Unapplied payments or open credit notes at the period's end by age since their document date
+    (the aging buckets), in document currency, unsigned."""
+
+    group: str
+    currency: str
+    kind: str
+    amounts: list[Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts, _ZERO)
+
+
+@dataclass(frozen=True)
 class KpiTable:
     params: KpiParams
     rows: list[KpiRow]
     activity: list[ActivityRow]
     auto_match: list[AutoMatchRow]
+    dunning: list[DunningRow] = field(default_factory=list)
+    unapplied: list[UnappliedRow] = field(default_factory=list)
 
 
 Sales = dict[Key, dict[tuple[int, int], Decimal]]
@@ -149,6 +181,11 @@ def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = No
         at(key).disputes = cases
     for key, promised in loaders.promises(params).items():
         at(key).promises = promised
+    if params.by in ("entity", "collector"):
+        for target in inputs.values():
+            target.targets = []
+        for key, targets in loaders.cash_targets(params).items():
+            at(key).targets = targets
     width = len(params.buckets)
     for target in inputs.values():
         if not target.ending_buckets:
@@ -178,6 +215,12 @@ def _converted(inputs: dict[Key, KpiInputs], currency: str, rates: dict[str, Dec
                                                                          strict=True)]
         target.paid += [replace(p, amount=money(p.amount, source)) for p in one.paid]
         target.disputes += one.disputes
+        if one.targets is not None:
+            converted = {(t.year, t.month): money(t.amount, source) for t in one.targets}
+            mine = {(t.year, t.month): t.amount for t in target.targets or []}
+            for month, amount in converted.items():
+                mine[month] = mine.get(month, ZERO) + amount
+            target.targets = [kpi.MonthlyTarget(y, m, a) for (y, m), a in sorted(mine.items())]
         target.promises += [
             kpi.PromiseToPay(p.promised_date, money(p.promised_amount, source),
                              tuple(replace(x, amount=money(x.amount, source)) for x in p.payments))
@@ -189,6 +232,8 @@ def _converted(inputs: dict[Key, KpiInputs], currency: str, rates: dict[str, Dec
             setattr(target, name, quantize(getattr(target, name), currency))
         target.monthly_sales = {m: quantize(a, currency) for m, a in target.monthly_sales.items()}
         target.ending_buckets = [quantize(a, currency) for a in target.ending_buckets]
+        if target.targets is not None:
+            target.targets = [replace(t, amount=quantize(t.amount, currency)) for t in target.targets]
     return merged
 
 
@@ -221,6 +266,10 @@ def row_figures(group: str, currency: str, inputs: KpiInputs, params: KpiParams)
         open_dispute_age=kpi.open_dispute_age(inputs.disputes, as_of=params.end),
         promises=kpi.promise_kept_rate(inputs.promises, as_of=_judging_day(params.end),
                                        tolerance_days=params.promise_tolerance_days),
+        target=(kpi.cash_against_target(inputs.cash_received, inputs.targets, start=params.start, end=params.end)
+                if inputs.targets is not None else
+                kpi.TargetResult(inputs.cash_received, None,
+                                 kpi.Figure.undefined("targets are set per entity or per collector"), None, 0)),
     )
 
 
@@ -265,7 +314,12 @@ def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None
         inputs = _converted(inputs, params.reporting_currency, rates)
     activity = loaders.activity(params)
     auto = loaders.auto_match(params)
-    labels = group_labels(params.by, {key[0] for key in inputs} | set(activity) | set(auto))
+    letters = loaders.letters_per_level(params)
+    dunned = loaders.dunned_items(params)
+    unapplied = loaders.open_credits_by_age(params, params.end)
+    labels = group_labels(params.by, {key[0] for key in inputs} | set(activity) | set(auto)
+                          | {key[0] for key, _level in letters} | {key[0] for key in dunned}
+                          | {key[0] for key, _kind in unapplied})
     rows = [row_figures(labels[group], currency, one, params) for (group, currency), one in inputs.items()]
     rows.sort(key=lambda r: (r.group, r.currency))
     return KpiTable(
@@ -275,7 +329,25 @@ def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None
             (AutoMatchRow(labels[g], lines, applied, kpi.Figure(Decimal(applied) / lines * 100) if lines
                           else kpi.Figure.undefined("no bank credit line in the period"))
              for g, (lines, applied) in auto.items()), key=lambda r: r.group),
+        dunning=_dunning_rows(letters, dunned, labels, params),
+        unapplied=sorted((UnappliedRow(labels[key[0]], key[1], kind, amounts) for (key, kind), amounts
+                          in unapplied.items()), key=lambda r: (r.group, r.currency, r.kind)),
     )
+
+
+def _dunning_rows(letters: dict[tuple[Key, int], tuple[int, Decimal]], dunned: dict[Key, list[kpi.DunnedItem]],
+                  labels: dict[object, str], params: KpiParams) -> list[DunningRow]:
+    """Letters per level sent in the period beside the level's payment outcome (judged at the end)."""
+    outcomes: dict[tuple[Key, int], kpi.LevelOutcome] = {}
+    for key, items in dunned.items():
+        for outcome in kpi.paid_after_levels(items, window_days=params.dunning_window_days,
+                                             as_of=params.end):
+            outcomes[(key, outcome.level)] = outcome
+    rows = []
+    for key, level in set(letters) | set(outcomes):
+        count, claimed = letters.get((key, level), (0, _ZERO))
+        rows.append(DunningRow(labels[key[0]], key[1], level, count, claimed, outcomes.get((key, level))))
+    return sorted(rows, key=lambda r: (r.group, r.currency, r.level))
 
 
 def _activity_row(group: str, one: Activity) -> ActivityRow:

@@ -18,7 +18,15 @@ from decimal import Decimal
 from django.db import connection
 
 from incasso.core.aging import AgingRow
-from incasso.core.kpi import DisputeDates, PaidItem, PromisePayment, PromiseToPay
+from incasso.core.kpi import (
+    DisputeDates,
+    DunnedItem,
+    ItemPayment,
+    MonthlyTarget,
+    PaidItem,
+    PromisePayment,
+    PromiseToPay,
+)
 from incasso.ledger.choices import ItemKind
 from incasso.reports.aging import AgingScope, aged_groups
 from incasso.reports.kpis.params import KpiParams
@@ -333,3 +341,79 @@ def auto_match(params: KpiParams) -> dict[object, tuple[int, int]]:
     )
     values = ["auto", "CRDT", params.start, params.end, *scope_values]
     return {r[0]: (int(r[1]), int(r[2])) for r in _fetch(sql, values)}
+
+
+def cash_targets(params: KpiParams) -> dict[Key, list[MonthlyTarget]]:
+    """The monthly cash targets of the months the period touches: per entity (targets without a
+    collector) for ``by=entity``, per collector (their targets, summed over entities per currency
+    and month) for ``by=collector``; other groupings have none."""
+    if params.by not in ("entity", "collector"):
+        return {}
+    key = "t.entity_id" if params.by == "entity" else "t.collector_id"
+    who = "t.collector_id IS NULL" if params.by == "entity" else "t.collector_id IS NOT NULL"
+    scope, scope_values = _scope(params, "t")
+    sql = (
+        f"SELECT {key}, t.currency, t.month, CAST(SUM({_CENTS.format('t.amount')}) AS BIGINT)"
+        f" FROM reports_cashtarget t WHERE {who} AND t.month >= %s AND t.month <= %s{scope}"
+        f" GROUP BY {key}, t.currency, t.month"
+    )
+    result: dict[Key, list[MonthlyTarget]] = defaultdict(list)
+    for group, currency, month, cents in _fetch(sql, [params.start.replace(day=1), params.end, *scope_values]):
+        month = _as_date(month)
+        result[(group, currency)].append(MonthlyTarget(month.year, month.month, _cents(cents)))
+    return dict(result)
+
+
+# Group key of a dunning letter ``l`` of customer ``c``.
+_LETTER_KEY_SQL = {**_KEY_SQL, "entity": "c.entity_id", "customer": "l.customer_id", "currency": "l.currency"}
+
+
+def letters_per_level(params: KpiParams) -> dict[tuple[Key, int], tuple[int, Decimal]]:
+    """(letters sent, amount they claimed) per group, currency and level, for the dunning runs dated
+    in the period (a letter's date is its run's as-of date, as in the level history)."""
+    key = _LETTER_KEY_SQL[params.by]
+    scope, scope_values = _scope(params, "c")
+    sql = (
+        f"SELECT {key}, l.currency, l.level, COUNT(*), CAST(SUM({_CENTS.format('l.total')}) AS BIGINT)"
+        f" FROM dunning_letter l JOIN dunning_run r ON r.id = l.run_id"
+        f" JOIN ledger_customer c ON c.id = l.customer_id"
+        f" WHERE l.status = %s AND r.as_of >= %s AND r.as_of <= %s{scope} GROUP BY {key}, l.currency, l.level"
+    )
+    rows = _fetch(sql, ["sent", params.start, params.end, *scope_values])
+    return {((r[0], r[1]), int(r[2])): (int(r[3]), _cents(r[4])) for r in rows}
+
+
+def dunned_items(params: KpiParams) -> dict[Key, list[DunnedItem]]:
+    """The items whose dunning window (the date they reached a level + ``dunning_window_days``) ends in
+    the period, each with its open amount in that letter and the cash applied to it within the
+    window (allocations dated from the letter to the window's end, counting at the period's end),
+    added up per item in the database."""
+    key = _KEY_SQL[params.by]
+    scope, scope_values = _scope(params)
+    window = params.dunning_window_days
+    sql = (
+        f"SELECT {key}, i.currency, il.level, il.reached_on, {_CENTS.format('ll.open_amount')},"
+        f" (SELECT CAST(SUM({_CENTS.format('a.amount')}) AS BIGINT) FROM ledger_allocation a"
+        f"  WHERE a.debit_item_id = il.item_id AND a.date >= il.reached_on AND a.date <= {_window_end()}"
+        f"  AND {_counting()})"
+        f" FROM dunning_itemlevel il"
+        f" JOIN dunning_letterline ll ON ll.letter_id = il.letter_id AND ll.item_id = il.item_id"
+        f" JOIN ledger_item i ON i.id = il.item_id JOIN ledger_customer c ON c.id = i.customer_id"
+        f" WHERE il.reached_on >= %s AND il.reached_on <= %s AND ll.open_amount > 0{scope}"
+    )
+    values = [window, params.end, params.end, params.start - _days(window),
+              params.end - _days(window), *scope_values]
+    result: dict[Key, list[DunnedItem]] = defaultdict(list)
+    for group, currency, level, reached, cents, paid in _fetch(sql, values):
+        reached = _as_date(reached)
+        payments = (ItemPayment(reached, _cents(paid)),) if paid else ()
+        result[(group, currency)].append(DunnedItem(int(level), reached, _cents(cents), payments))
+    return dict(result)
+
+
+def _window_end() -> str:
+    """The dunning window's last day: the level's date plus the parameter's days (SQLite has no date
+    arithmetic, but its ISO date strings compare as dates)."""
+    if connection.vendor == "postgresql":
+        return "il.reached_on + CAST(%s AS INTEGER)"
+    return "date(il.reached_on, '+' || %s || ' days')"

@@ -23,6 +23,8 @@ class KpiParams:
       open credit items (unapplied cash and credit notes), i.e. the open debit items alone.
     * ``day_convention``: ``30`` or ``calendar`` days per month for the countback DSO.
     * ``countback_months``: how many months (ending with ``end``'s month) the countback may walk.
+    * ``dunning_window_days``: an item dunned on D counts as paid after its level when it is cleared
+      by D + this many days; the items whose window ends in the period are judged.
     * ``reporting_currency``: convert every money input with ``rates`` (or the rate table on ``end``)
       and merge a group's currencies into one row.
     """
@@ -37,6 +39,7 @@ class KpiParams:
     countback_months: int = 12
     over_days: int = 90
     promise_tolerance_days: int = 3
+    dunning_window_days: int = 30
     buckets: tuple[Bucket, ...] = DEFAULT_BUCKETS
     reporting_currency: str | None = None
     rates: dict[str, Decimal] | None = field(default=None, hash=False, compare=False)
@@ -50,6 +53,8 @@ class KpiParams:
             raise KpiError(f"ar_basis must be 'gross' or 'net', not {self.ar_basis!r}")
         if self.day_convention not in ("30", "calendar"):
             raise KpiError(f"day_convention must be '30' or 'calendar', not {self.day_convention!r}")
+        if self.dunning_window_days < 0:
+            raise KpiError(f"dunning_window_days must not be negative, not {self.dunning_window_days}")
         if self.countback_months < 1:
             raise KpiError(f"countback_months must be at least 1, not {self.countback_months}")
 

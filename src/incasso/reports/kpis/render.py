@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from incasso.core.kpi import Figure
-from incasso.reports.kpis.compute import KpiRow, KpiTable
+from incasso.reports.kpis.compute import DunningRow, KpiRow, KpiTable, UnappliedRow
 
 # (column, description) in the order of the CSV and the workbook.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -49,6 +49,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("ptp_kept_rate", "PTP kept rate %"),
     ("ptp_kept_rate_amount", "PTP kept rate % by amount"),
     ("ptp_collected_rate", "cash collected on promises %"),
+    ("cash_target", "cash target of the period"),
+    ("cash_target_attainment", "cash received, % of target"),
+    ("cash_target_gap", "cash target still to collect"),
 )
 
 
@@ -83,7 +86,38 @@ def record(row: KpiRow) -> dict[str, str]:
         "promises_judged": str(row.promises.judged), "ptp_kept_rate": _figure(row.promises.kept_rate),
         "ptp_kept_rate_amount": _figure(row.promises.kept_rate_by_amount),
         "ptp_collected_rate": _figure(row.promises.collected_rate),
+        "cash_target": _money(row.target.target), "cash_target_attainment": _figure(row.target.attainment),
+        "cash_target_gap": _money(row.target.gap),
     }
+
+
+def _money(amount: Decimal | None) -> str:
+    return "" if amount is None else str(amount)
+
+
+def dunning_record(row: DunningRow) -> dict[str, Any]:
+    """Letters of a level and what was paid after it, as display strings."""
+    after = row.after
+    return {
+        "group": row.group, "currency": row.currency, "level": row.level, "letters": row.letters,
+        "amount_claimed": str(row.amount_claimed),
+        "items_judged": after.judged if after else 0, "items_cleared": after.cleared if after else 0,
+        "amount_dunned": _cents(after.amount_dunned if after else None),
+        "amount_collected": _cents(after.amount_collected if after else None),
+        "cleared_rate": _figure(after.cleared_rate) if after else "",
+        "cleared_rate_amount": _figure(after.cleared_rate_by_amount) if after else "",
+        "collected_rate": _figure(after.collected_rate) if after else "",
+    }
+
+
+def _cents(amount: Decimal | None) -> str:
+    return str((amount or Decimal(0)).quantize(Decimal("0.01")))
+
+
+def unapplied_record(row: UnappliedRow, buckets: list[str]) -> dict[str, Any]:
+    return {"group": row.group, "currency": row.currency, "kind": row.kind,
+            "by_age": {label: str(amount) for label, amount in zip(buckets, row.amounts, strict=True)},
+            "total": str(row.total)}
 
 
 def _reasons(row: KpiRow) -> dict[str, str]:
@@ -91,6 +125,7 @@ def _reasons(row: KpiRow) -> dict[str, str]:
         "dso_simple": row.dso_simple.days, "dso_countback": row.dso_countback.days, "cei": row.cei.index,
         "add_simple": row.add_simple, "days_to_pay": row.days_to_pay.simple, "ptp_kept_rate": row.promises.kept_rate,
         "dispute_cycle_mean": row.dispute_cycle.mean, "percent_current": row.shares.current,
+        "cash_target_attainment": row.target.attainment,
     }
     notes = {name: f.reason for name, f in figures.items() if f.reason}
     if row.dso_countback.exhausted:
@@ -104,7 +139,8 @@ def params_record(table: KpiTable) -> dict[str, Any]:
         "from": p.start.isoformat(), "to": p.end.isoformat(), "by": p.by, "ar_basis": p.ar_basis,
         "day_convention": p.day_convention, "countback_months": p.countback_months,
         "net_of_credit_notes": p.net_of_credit_notes, "over_days": p.over_days,
-        "promise_tolerance_days": p.promise_tolerance_days, "reporting_currency": p.reporting_currency,
+        "promise_tolerance_days": p.promise_tolerance_days, "dunning_window_days": p.dunning_window_days,
+        "reporting_currency": p.reporting_currency,
         "entity_ids": list(p.entity_ids) if p.entity_ids is not None else None,
     }
 
@@ -123,6 +159,8 @@ def as_json(table: KpiTable) -> dict[str, Any]:
              "auto_match_rate": _figure(a.rate)}
             for a in table.auto_match
         ],
+        "dunning": [dunning_record(d) for d in table.dunning],
+        "unapplied": [unapplied_record(u, [b.label for b in table.params.buckets]) for u in table.unapplied],
     }
 
 
@@ -180,7 +218,35 @@ def write_xlsx(tables: list[KpiTable], path: str) -> None:
     sheet.set_column(4, len(headers) - 1, 13)
     if len(tables) > 1 and tables[0].rows:
         _trend_sheet(workbook, tables, bold, number)
+    _list_sheet(workbook, "Dunning", tables, lambda t: [dunning_record(d) for d in t.dunning], bold, number)
+    _list_sheet(workbook, "Unapplied", tables, lambda t: [
+        {**{k: v for k, v in record.items() if k != "by_age"}, **record["by_age"]}
+        for record in (unapplied_record(u, [b.label for b in t.params.buckets]) for u in t.unapplied)], bold, number)
     workbook.close()
+
+
+def _list_sheet(workbook: Any, name: str, tables: list[KpiTable], records: Any, bold: Any, number: Any) -> None:
+    """A sheet of flat records (dunning levels, unapplied credits) per period, numbers as numbers."""
+    rows = [(table, one) for table in tables for one in records(table)]
+    if not rows:
+        return
+    sheet = workbook.add_worksheet(name)
+    headers = list(rows[0][1])
+    sheet.write_row(0, 0, ["from", "to", *headers], bold)
+    for line, (table, one) in enumerate(rows, start=1):
+        sheet.write_string(line, 0, table.params.start.isoformat())
+        sheet.write_string(line, 1, table.params.end.isoformat())
+        for column, key in enumerate(headers, start=2):
+            value = one[key]
+            value = value if isinstance(value, int) or key in ("group", "currency", "kind") else _number(value)
+            if isinstance(value, Decimal):
+                sheet.write_number(line, column, float(value), number)
+            elif isinstance(value, int):
+                sheet.write_number(line, column, value)
+            else:
+                sheet.write_string(line, column, str(value))
+    sheet.freeze_panes(1, 3)
+    sheet.set_column(2, 2, 28)
 
 
 def _trend_sheet(workbook: Any, tables: list[KpiTable], bold: Any, number: Any) -> None:

@@ -183,7 +183,7 @@ def test_command_writes_json_csv_and_a_workbook_with_a_trend_chart(tmp_path):
     assert data["rows"][0]["cei"] == "25.00"
     assert rows[0]["dso_countback"] == "59.00" and rows[0]["ending_ar"] == "3500.00"
     workbook = openpyxl.load_workbook(target)
-    assert workbook.sheetnames == ["KPIs", "Trend"]
+    assert workbook.sheetnames == ["KPIs", "Trend", "Unapplied"]  # CN-1 is unapplied at each month's end
     assert workbook["KPIs"].max_row == 4  # header + three months
     assert [c.value for c in workbook["Trend"]["A"]][1:] == ["2026-01", "2026-02", "2026-03"]
     assert len(workbook["Trend"]._charts) == 1
