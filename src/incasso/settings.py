@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "ninja",  # serves the API docs page's Swagger UI from its own static files, not a CDN
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from incasso.web.api import urls as api_urls
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("incasso.web.urls")),
@@ -13,4 +16,5 @@ urlpatterns = [
     path("cash/", include("incasso.cashapp.urls")),
     path("dunning/", include("incasso.dunning.urls")),
     path("jobs/", include("incasso.jobs.urls")),
+    path("settings/", include("incasso.accounts.urls")),
 ]
