@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incasso.cashapp.models import BankAccountStatement, BankFile, CashSettings
+from incasso.cashapp.models import BankAccountStatement, BankFile, BankFileMapping, CashSettings
 
 
 @admin.register(CashSettings)
@@ -18,3 +18,9 @@ class BankFileAdmin(admin.ModelAdmin):
 class BankAccountStatementAdmin(admin.ModelAdmin):
     list_display = ("account", "statement_id", "entity", "closing_date", "balance_ok", "line_count")
     readonly_fields = [f.name for f in BankAccountStatement._meta.fields]
+
+
+@admin.register(BankFileMapping)
+class BankFileMappingAdmin(admin.ModelAdmin):
+    list_display = ("name", "bank_account", "sign_convention", "date_format", "decimal_separator", "updated_at")
+    readonly_fields = ("updated_by", "updated_at")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from incasso.cashapp.choices import LineState
+from incasso.cashapp.models import BankFileMapping
 from incasso.ledger.models import LegalEntity
 
 
@@ -23,7 +24,11 @@ class MultipleFileField(forms.FileField):
 
 class UploadForm(forms.Form):
     files = MultipleFileField(label=_("Bank files"), help_text=_("camt.052/053/054, MT940/942, BAI2, CODA, "
-                                                               "Norma 43, CFONB120, X12 820 or a zip of them"))
+                                                               "Norma 43, CFONB120, X12 820 or a zip of them; "
+                                                               "CSV or XLSX with a column mapping"))
+    mapping = forms.ModelChoiceField(BankFileMapping.objects.select_related("bank_account"), required=False,
+                                     to_field_name="name", label=_("Column mapping (CSV or XLSX files)"),
+                                     empty_label=_("None: detect the format"))
     dry_run = forms.BooleanField(label=_("Dry run (check only, import nothing)"), required=False)
 
 
@@ -66,3 +71,19 @@ class CashSettingsForm(forms.Form):
     max_combination_items = forms.IntegerField(
         label=_("Most items in one combination"), min_value=1, max_value=50,
         help_text=_("How many open items of a customer the search may combine to explain one payment."))
+
+
+class MappingForm(forms.ModelForm):
+    """A CSV/XLSX column mapping, with an optional sample file whose first lines are previewed."""
+
+    sample = forms.FileField(label=_("Sample file (CSV or XLSX)"), required=False,
+                             help_text=_("Its first lines are shown with what the mapping reads from them; "
+                                         "nothing is imported."))
+    sample_rows = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = BankFileMapping
+        fields = ("name", "bank_account", "header_line", "booking_date", "value_date", "sign_convention", "amount",
+                  "debit", "credit", "indicator", "credit_markers", "currency", "counterparty_name",
+                  "counterparty_iban", "reference", "remittance", "bank_reference", "end_to_end_id", "date_format",
+                  "decimal_separator")

@@ -16,6 +16,9 @@ urlpatterns = [
     path("unapplied/", views.unapplied, name="unapplied"),
     path("deductions/", views.deductions, name="deductions"),
     path("deductions/<int:pk>/dispute/", views.dispute_deduction_view, name="dispute_deduction"),
+    path("mappings/", views.mapping_list, name="mappings"),
+    path("mappings/new/", views.mapping_edit, name="mapping_new"),
+    path("mappings/<int:pk>/", views.mapping_edit, name="mapping_edit"),
     path("settings/", views.settings_list, name="settings"),
     path("settings/<str:code>/", views.settings_edit, name="settings_edit"),
 ]

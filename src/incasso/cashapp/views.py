@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,14 +26,24 @@ from incasso.cashapp.actions import (
     reject_match,
     unapply,
 )
+from incasso.cashapp.actions.mappings import FIELDS as MAPPING_FIELDS
+from incasso.cashapp.actions.mappings import save_mapping
 from incasso.cashapp.actions.settings import FIELDS as SETTING_FIELDS
 from incasso.cashapp.actions.settings import update_cash_settings
 from incasso.cashapp.choices import DeductionStatus, LineState, ProposalStatus
 from incasso.cashapp.errors import CashError
-from incasso.cashapp.forms import CashSettingsForm, QueueFilter, RejectForm, UnapplyForm, UploadForm
+from incasso.cashapp.forms import CashSettingsForm, MappingForm, QueueFilter, RejectForm, UnapplyForm, UploadForm
 from incasso.cashapp.jobs import queue_matching
-from incasso.cashapp.models import BankAccountStatement, BankLine, CashSettings, Deduction, MatchProposal
+from incasso.cashapp.models import (
+    BankAccountStatement,
+    BankFileMapping,
+    BankLine,
+    CashSettings,
+    Deduction,
+    MatchProposal,
+)
 from incasso.core.bank import ParseError
+from incasso.core.bank.tabular import parse_table, read_rows
 from incasso.disputes.models import ReasonCode
 from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT
 from incasso.ledger.choices import CREDIT_KINDS, DEBIT_KINDS
@@ -142,7 +153,8 @@ def upload(request):  # type: ignore[no-untyped-def]
             for uploaded in form.cleaned_data["files"]:
                 try:
                     reports.append(import_statement_bytes(uploaded.read(), uploaded.name, by=actor,
-                                                          dry_run=form.cleaned_data["dry_run"]))
+                                                          dry_run=form.cleaned_data["dry_run"],
+                                                          mapping=form.cleaned_data["mapping"]))
                 except ParseError as error:
                     failures.append(str(error))
             form = UploadForm()
@@ -367,3 +379,86 @@ def dispute_deduction_view(request, pk: int):  # type: ignore[no-untyped-def]
     except CashError as error:
         messages.error(request, error.message)
     return _back(request, reverse("cashapp:deductions"))
+
+
+PREVIEW_LINES = 10  # data lines of a sample file shown under its header
+
+
+def mapping_list(request):  # type: ignore[no-untyped-def]
+    _can_view(request)
+    return render(request, "cashapp/mapping_list.html", {
+        "mappings": BankFileMapping.objects.select_related("bank_account__entity", "updated_by"),
+        "can_act": request.user.has_perm("cashapp.apply_cash"),
+    })
+
+
+def mapping_edit(request, pk: int | None = None):  # type: ignore[no-untyped-def]
+    """Create or change a CSV/XLSX column mapping; a sample file previews what it reads."""
+    _can_view(request)
+    mapping = get_object_or_404(BankFileMapping, pk=pk) if pk is not None else None
+    preview: dict[str, object] = {}
+    if request.method == "POST":
+        _can_act(request)
+        form = MappingForm(request.POST, request.FILES, instance=mapping)
+        rows = _sample_rows(request, form, preview)
+        if form.is_valid():
+            candidate = form.save(commit=False)
+            if rows:
+                _preview(rows, candidate, preview)
+            if "save" in request.POST:
+                try:
+                    saved = save_mapping({name: form.cleaned_data[name] for name in MAPPING_FIELDS},
+                                         by=Actor.of(request.user), mapping_id=mapping.pk if mapping else None)
+                    messages.success(request, _("Column mapping %(name)s saved.") % {"name": saved.name})
+                    return redirect("cashapp:mappings")
+                except CashError as error:
+                    form.add_error(None, error.message)
+        data = form.data.copy()
+        data["sample_rows"] = json.dumps(rows) if rows else ""
+        form.data = data
+    else:
+        form = MappingForm(instance=mapping)
+    return render(request, "cashapp/mapping_edit.html", {
+        "form": form, "mapping": mapping, "preview": preview, "can_act": request.user.has_perm("cashapp.apply_cash"),
+    }, status=400 if form.errors else 200)
+
+
+def _sample_rows(request, form: MappingForm, preview: dict[str, object]) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    """The sample's first lines: from the uploaded file, else carried over in the hidden field."""
+    uploaded = request.FILES.get("sample")
+    header_line = _int(request.POST.get("header_line"), 1)
+    if uploaded is not None:
+        try:
+            kind, rows = read_rows(uploaded.read(), uploaded.name)
+        except ParseError as error:
+            preview["errors"] = [str(error)]
+            return []
+        first = [[line, cells] for line, cells in rows if line <= header_line + PREVIEW_LINES]
+        return [*first, [0, [kind, uploaded.name]]]  # line 0 carries the file's kind and name
+    try:
+        carried = json.loads(request.POST.get("sample_rows") or "[]")
+        return [[int(line), [str(c) for c in cells]] for line, cells in carried]
+    except (ValueError, TypeError):
+        return []
+
+
+def _preview(rows: list[list[object]], candidate: BankFileMapping, preview: dict[str, object]) -> None:
+    kind, name = rows[-1][1] if rows and rows[-1][0] == 0 else ("csv", "sample")  # type: ignore[misc]
+    data_rows = [(int(line), list(cells)) for line, cells in rows if line]  # type: ignore[call-overload, arg-type]
+    preview["raw"] = data_rows
+    preview["file"] = name
+    preview["width"] = max((len(cells) for _line, cells in data_rows), default=0)
+    account = candidate.bank_account
+    try:
+        statement = parse_table(data_rows, candidate.to_core(), file=str(name), account=account.iban,
+                                currency=account.currency, file_kind=str(kind))
+        preview["entries"] = statement.entries
+    except ParseError as error:
+        preview["errors"] = str(error).splitlines()
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return max(int(text or default), 1)
+    except ValueError:
+        return default

@@ -14,6 +14,10 @@ Deduplication, from coarse to fine:
   payments in one statement are occurrences 1 and 2 and are both kept. Every skipped line is
   listed in the report.
 
+CSV and XLSX exports have no standard layout: they are read through a saved column mapping of the
+bank account (``BankFileMapping``; ``incasso bank import FILE --mapping NAME``), with the same
+all-or-nothing rule and ``FILE:LINE: column NAME: reason`` errors as the ERP imports.
+
 Pending and information-only entries (camt Sts PDNG/INFO) are not bookings yet and are reported as
 such. A batch booking whose details carry amounts that add up to the booking is stored as one line
 per detail, because cash application matches the underlying payments, not the batch total.
@@ -32,10 +36,11 @@ from django.db import transaction
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
 from incasso.cashapp.choices import LineState
-from incasso.cashapp.models import BankAccountStatement, BankFile, BankLine
-from incasso.core.bank import parse_bytes
+from incasso.cashapp.models import BankAccountStatement, BankFile, BankFileMapping, BankLine
+from incasso.core.bank import ParseError, parse_bytes
 from incasso.core.bank.base import reconciliation_warning
 from incasso.core.bank.model import Entry, EntryDetail, RemittanceInfo, Sign, Statement
+from incasso.core.bank.tabular import parse_table, read_rows
 from incasso.ledger.models import EntityBankAccount
 
 # Placeholders banks put where they have no reference; they identify nothing.
@@ -99,14 +104,33 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def import_statement_file(path: str | Path, *, by: Actor, dry_run: bool = False) -> ImportReport:
+def import_statement_file(path: str | Path, *, by: Actor, dry_run: bool = False,
+                          mapping: str | BankFileMapping | None = None) -> ImportReport:
     """Import one bank file from disk; see the module docstring."""
     path = Path(path)
-    return import_statement_bytes(path.read_bytes(), path.name, by=by, dry_run=dry_run)
+    return import_statement_bytes(path.read_bytes(), path.name, by=by, dry_run=dry_run, mapping=mapping)
 
 
-def import_statement_bytes(data: bytes, file_name: str, *, by: Actor, dry_run: bool = False) -> ImportReport:
-    """Import one bank file's bytes (an upload); ``file_name`` names it in the report and messages."""
+def parse_with_mapping(data: bytes, file_name: str, mapping: str | BankFileMapping) -> list[Statement]:
+    """A CSV/XLSX export read through a saved column mapping into one statement of its bank account."""
+    if not isinstance(mapping, BankFileMapping):
+        found = BankFileMapping.objects.select_related("bank_account").filter(name=mapping).first()
+        if found is None:
+            known = ", ".join(BankFileMapping.objects.values_list("name", flat=True)) or "none saved yet"
+            raise ParseError(file_name, "mapping", f"no column mapping named {mapping!r} (known: {known})")
+        mapping = found
+    kind, rows = read_rows(data, file_name)
+    account = mapping.bank_account
+    return [parse_table(rows, mapping.to_core(), file=file_name, account=account.iban, currency=account.currency,
+                        file_kind=kind)]
+
+
+def import_statement_bytes(data: bytes, file_name: str, *, by: Actor, dry_run: bool = False,
+                           mapping: str | BankFileMapping | None = None) -> ImportReport:
+    """Import one bank file's bytes (an upload); ``file_name`` names it in the report and messages.
+
+    ``mapping`` (a saved ``BankFileMapping`` or its name) reads a CSV/XLSX export; without it the
+    format is detected from the content."""
     sha256 = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name=file_name, sha256=sha256, dry_run=dry_run)
     earlier = BankFile.objects.filter(sha256=sha256).select_related("imported_by").first()
@@ -115,7 +139,8 @@ def import_statement_bytes(data: bytes, file_name: str, *, by: Actor, dry_run: b
         report.already_imported = f"on {earlier.imported_at:%Y-%m-%d %H:%M} UTC by {who} as {earlier.file_name}"
         report.file_pk = earlier.pk
         return report
-    statements = parse_bytes(data, file_name)  # ParseError propagates before anything is written
+    # ParseError propagates before anything is written
+    statements = parse_with_mapping(data, file_name, mapping) if mapping else parse_bytes(data, file_name)
     try:
         with transaction.atomic():
             _write(statements, report, data, by=by)

@@ -57,10 +57,13 @@ class Command(BaseCommand):
         imports = subcommands.add_parser("import", help="store statements and lines; duplicates are skipped and listed")
         imports.add_argument("files", nargs="+", metavar="FILE")
         imports.add_argument("--dry-run", action="store_true", help="report what would be added; write nothing")
+        imports.add_argument("--mapping", metavar="NAME", default=None,
+                             help="read CSV/XLSX exports with this saved column mapping (see the cash application "
+                                  "screens, Column mappings)")
 
     def handle(self, *args: object, **options: Any) -> None:
         if options["subcommand"] == "import":
-            self._import(options["files"], dry_run=options["dry_run"])
+            self._import(options["files"], dry_run=options["dry_run"], mapping=options["mapping"])
             return
         summaries: list[dict[str, Any]] = []
         failures: list[ParseError] = []
@@ -94,7 +97,7 @@ class Command(BaseCommand):
             for warning in row["warnings"]:
                 self.stdout.write(f"warning: {row['file']} ({row['account']}): {warning}")
 
-    def _import(self, files: list[str], *, dry_run: bool) -> None:
+    def _import(self, files: list[str], *, dry_run: bool, mapping: str | None = None) -> None:
         """``bank import``: each file in its own transaction; an unreadable file is reported and skipped."""
         from incasso.audit.events import Actor
         from incasso.cashapp.actions import import_statement_file
@@ -102,7 +105,7 @@ class Command(BaseCommand):
         failed = 0
         for name in files:
             try:
-                report = import_statement_file(name, by=Actor(None, "bank-import"), dry_run=dry_run)
+                report = import_statement_file(name, by=Actor(None, "bank-import"), dry_run=dry_run, mapping=mapping)
             except (ParseError, OSError) as error:
                 self.stderr.write(str(error))
                 failed += 1
