@@ -1,9 +1,10 @@
 """What stops dunning, in one place: every reason a customer or an item is left alone.
 
 - customer level (nothing is sent): a manual dunning block (until its end date), the legal flag,
-  the insolvency flag, and an active payment plan. There is no payment-plan model yet: when it
-  lands, its query goes in :func:`customer_blocks` next to the flags, and nothing else changes.
-- item level (the item is left out of the letter): an open promise to pay covering it.
+  the insolvency flag.
+- item level (the item is left out of the letter): an open promise to pay covering it, and an
+  active payment plan covering it. A plan holds the items it covers, not the account: an invoice
+  issued after the plan was agreed is dunned as usual, and a broken plan's items come back at once.
 - amount level: the disputed part of an item (``incasso.disputes.queries.disputed_amounts``) is
   excluded; the undisputed rest is still dunned.
 
@@ -20,6 +21,7 @@ from django.db.models import Q
 
 from incasso.collections.choices import PromiseStatus
 from incasso.collections.models import PromiseItem
+from incasso.collections.plan_queries import items_in_active_plan
 from incasso.disputes.queries import disputed_amounts
 from incasso.ledger.models import Customer
 
@@ -36,7 +38,7 @@ def customer_block_reason(customer: Customer | dict, as_of: date) -> str:
         if until is None or until >= as_of:
             reason = get("dunning_block_reason") or "manual block"
             return f"dunning block: {reason}" + (f" (until {until.isoformat()})" if until else "")
-    # Payment plans: an account with an active plan is not dunned; add the plan query here.
+    # Payment plans block the items they cover, not the account: see item_blocks.
     return ""
 
 
@@ -60,14 +62,19 @@ def customer_blocks(customer_ids: Iterable[int] | None, as_of: date, *, entity_i
 
 
 def item_blocks(item_ids: Iterable[int] | None = None, *, entity_ids: Iterable[int] | None = None) -> dict[int, str]:
-    """``{item_id: reason}`` for items under an open promise to pay."""
+    """``{item_id: reason}`` for items under an open promise to pay or in an active payment plan."""
+    item_ids = list(item_ids) if item_ids is not None else None
     lines = PromiseItem.objects.filter(is_open=True, promise__status=PromiseStatus.OPEN)
     if item_ids is not None:
-        lines = lines.filter(item_id__in=list(item_ids))
+        lines = lines.filter(item_id__in=item_ids)
     if entity_ids is not None:
-        lines = lines.filter(item__entity_id__in=list(entity_ids))
-    return {item_id: f"promise to pay by {promised:%Y-%m-%d}"
-            for item_id, promised in lines.values_list("item_id", "promise__promised_date")}
+        entity_ids = list(entity_ids)
+        lines = lines.filter(item__entity_id__in=entity_ids)
+    blocked = {item_id: f"promise to pay by {promised:%Y-%m-%d}"
+               for item_id, promised in lines.values_list("item_id", "promise__promised_date")}
+    for item_id, plan_id in items_in_active_plan(item_ids, entity_ids=entity_ids).items():
+        blocked.setdefault(item_id, f"payment plan {plan_id}")
+    return blocked
 
 
 def disputed(item_ids: Iterable[int] | None = None, customer_ids: Iterable[int] | None = None) -> dict[int, Decimal]:

@@ -2,6 +2,7 @@
 
 ``incasso cycle daily --inbox DIR --as-of D`` is what a scheduler (cron, systemd timer) calls each
 morning: ERP extracts in, the entities' bank accounts, bank statements, cash application, promises
-judged, disputes escalated, dunning proposed, worklists built, the aging snapshot taken. Each step is
-the app's own command or action; this package only orders them and reports.
+and payment plan instalments judged, disputes escalated, dunning proposed, worklists built, the
+aging snapshot taken. Each step is the app's own command or action; this package only orders them
+and reports.
 """

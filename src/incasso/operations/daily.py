@@ -69,6 +69,7 @@ def run_daily_cycle(as_of: date, *, by: Actor, inbox: Path | None = None, out: T
             step(f"import {len(bank_files)} bank files", command("bank", "import", *map(str, bank_files)))
     step("cash application", command("cashapp", "run", "--as-of", day))
     step("promises to pay judged", command("promises", "judge", "--as-of", day))
+    step("payment plans judged", command("plans", "judge", "--as-of", day))
     step("disputes escalated", command("disputes", "escalate", "--as-of", day))
     step("dunning proposal", command("dunning", "propose", "--as-of", day))
     step("worklists built", command("worklist", "build", "--as-of", day))

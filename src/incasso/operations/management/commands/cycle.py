@@ -14,7 +14,8 @@ from incasso.operations.daily import run_daily_cycle
 
 
 class Command(BaseCommand):
-    help = "Run the daily cycle: imports, bank statements, cash application, promises, disputes, dunning, worklists."
+    help = ("Run the daily cycle: imports, bank statements, cash application, promises, payment plans, disputes, "
+            "dunning, worklists.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="cycle", required=True)
