@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/", include("incasso.reports.urls")),
     path("disputes/", include("incasso.disputes.urls")),
     path("worklist/", include("incasso.collections.urls")),
+    path("plans/", include("incasso.collections.plan_urls")),
     path("cash/", include("incasso.cashapp.urls")),
     path("dunning/", include("incasso.dunning.urls")),
     path("jobs/", include("incasso.jobs.urls")),

@@ -4,8 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from incasso.collections.choices import ActivityKind, EmailTemplate, Outcome, TaskPriority
+from incasso.collections.actions.plans import PlanTerms
+from incasso.collections.choices import ActivityKind, EmailTemplate, Outcome, PlanFrequency, TaskPriority
 from incasso.collections.models.strategy import CONDITION_CHOICES
+from incasso.core.money import ZERO
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -87,3 +89,46 @@ class RuleForm(forms.Form):
 
 
 RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True)
+
+
+class PlanForm(forms.Form):
+    """The terms of a payment plan as the collector agreed them on the phone."""
+
+    items = forms.TypedMultipleChoiceField(label=_("Items covered"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    instalment_count = forms.IntegerField(label=_("Number of instalments"), min_value=1, max_value=60, initial=3)
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=PlanFrequency.choices, initial=PlanFrequency.MONTHLY)
+    first_due_date = forms.DateField(label=_("First instalment on"), widget=DATE)
+    down_payment = forms.DecimalField(label=_("Down payment"), required=False, min_value=0, decimal_places=3)
+    down_payment_due = forms.DateField(label=_("Down payment due on"), required=False, widget=DATE)
+    fee_amount = forms.DecimalField(label=_("Fee agreed"), required=False, min_value=0, decimal_places=3)
+    interest_amount = forms.DecimalField(label=_("Interest agreed"), required=False, min_value=0, decimal_places=3)
+    tolerance_days = forms.IntegerField(label=_("Tolerance days"), min_value=0, max_value=30, initial=3)
+    note = forms.CharField(label=_("Note for the risk approver"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, items=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = [(i.pk, i.number) for i in items]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        amount, when = data.get("down_payment"), data.get("down_payment_due")
+        if amount and when is None:
+            self.add_error("down_payment_due", _("A down payment needs its due date."))
+        return data
+
+    def terms(self) -> PlanTerms:
+        data = self.cleaned_data
+        return PlanTerms(
+            items=tuple((item_id, None) for item_id in data["items"]), instalment_count=data["instalment_count"],
+            frequency=data["frequency"], first_due_date=data["first_due_date"],
+            down_payment=data["down_payment"] or ZERO,
+            down_payment_due=data["down_payment_due"] if data["down_payment"] else None,
+            fee_amount=data["fee_amount"] or ZERO, interest_amount=data["interest_amount"] or ZERO,
+            tolerance_days=data["tolerance_days"] if data["tolerance_days"] is not None else 3, note=data["note"],
+        )
+
+
+class PlanDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

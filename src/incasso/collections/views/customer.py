@@ -15,6 +15,7 @@ from incasso.collections.actions.emails import compose_email, send_email
 from incasso.collections.errors import CollectionsError
 from incasso.collections.forms import ActivityForm, EmailForm
 from incasso.collections.models import Activity, Promise
+from incasso.collections.plan_queries import plans_of_customer
 from incasso.collections.queries import worklist_today
 from incasso.core.kpi import PaidItem, average_days_late
 from incasso.ledger.choices import CREDIT_KINDS
@@ -79,11 +80,13 @@ def panel(request, pk: int, activity_form: ActivityForm | None = None):  # type:
     activities = list(Activity.objects.filter(customer=customer).select_related("created_by", "contact", "email")
                       .order_by("-occurred_on", "-id")[:TIMELINE])
     promises = list(Promise.objects.filter(customer=customer).select_related("taken_by")[:10])
+    plans = plans_of_customer(customer.pk)
     return render(request, "collections/_panel.html", status=400 if activity_form is not None else 200, context={
         "customer": customer, "contacts": contacts, "promises": promises, "activities": activities,
         "can_work": request.user.has_perm("collections.work_customer", customer),
         "activity_form": activity_form or ActivityForm(contacts=contacts, items=items),
         "email_form": EmailForm(contacts=contacts), "items": items, "promised": promised,
+        "plans": plans, "can_propose_plan": request.user.has_perm("collections.propose_plan", customer),
         "behaviour": payment_behaviour(customer), "next": request.GET.get("next", customer_url(customer)),
         "today": worklist_today(),
     })
