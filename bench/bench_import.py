@@ -13,6 +13,11 @@ that does not depend on how loaded the shared machine is), the peak RSS of the P
 the 1-minute load average before and after. The import runs with PGOPTIONS
 ``max_parallel_maintenance_workers=0`` so that the index builds' CPU is the backend's own.
 A second, identical import is timed too (``reimport``): it must report every row unchanged.
+
+``--paths staged,rows`` (the default) times both import paths in the same run, each on its own fresh
+database: ``staged`` (the file loaded into a staging table and checked set-based, see
+``ledger.actions.import_staged``) and ``rows`` (the per-row check and COPY/executemany writes it
+replaced as the default), so the ratio between them does not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -95,13 +100,13 @@ load_before = os.getloadavg()[0]
 server_before = backend_cpu(backend)
 before = resource.getrusage(resource.RUSAGE_SELF)
 report = import_erp_file("items", sys.argv[1], by=Actor(None, "bench"), as_of=date(2026, 7, 1),
-                         bulk_min_items=int(sys.argv[2]))
+                         bulk_min_items=int(sys.argv[2]), staged=sys.argv[3] == "staged")
 after = resource.getrusage(resource.RUSAGE_SELF)
 server = backend_cpu(backend) - server_before
 assert report.ok, report.errors[:5]
 cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 print(json.dumps({"rows": report.rows, "created": report.created, "unchanged": report.unchanged,
-                  "bulk_load": report.bulk_load,
+                  "bulk_load": report.bulk_load, "path": report.path,
                   "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows_per_second),
                   "python_cpu_s": round(cpu, 2), "server_cpu_s": round(server, 2),
                   "rows_per_cpu_s": round(report.rows / (cpu + server)),
@@ -133,15 +138,15 @@ def fresh_database(vendor: str, name: str) -> str:
     return f"{PG_SERVER}/{name}"
 
 
-def bench(vendor: str, folder: Path, name: str, bulk_min_items: int) -> dict[str, object]:
+def bench(vendor: str, folder: Path, name: str, bulk_min_items: int, path: str) -> dict[str, object]:
     url = fresh_database(vendor, name)
     run([str(INCASSO), "migrate", "-v", "0"], url)
     for kind in ("entities", "customers"):
         run([str(INCASSO), "import", kind, str(folder / f"{kind}.csv")], url)
-    timed = [str(PYTHON), "-c", TIMED, str(folder / "items.csv"), str(bulk_min_items)]
+    timed = [str(PYTHON), "-c", TIMED, str(folder / "items.csv"), str(bulk_min_items), path]
     first = json.loads(run(timed, url))
     again = json.loads(run(timed, url))
-    return {"database": vendor, "bulk_min_items": bulk_min_items, **first, "reimport": again}
+    return {"database": vendor, "import_path": path, "bulk_min_items": bulk_min_items, **first, "reimport": again}
 
 
 def main() -> None:
@@ -151,6 +156,8 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--database-name", default="bench_import",
                         help="PostgreSQL database (dropped and created) and SQLite file name under var/bench/")
+    parser.add_argument("--paths", default="staged,rows",
+                        help="import paths to time: staged (set-based, the default path) and/or rows (per row)")
     parser.add_argument("--bulk-min-items", type=int, default=50_000,
                         help="new items from which the bulk-load path is taken (huge: the per-row path)")
     options = parser.parse_args()
@@ -160,7 +167,8 @@ def main() -> None:
         if not (folder / "items.csv").exists():
             write_synthetic(folder, options.items)
     for vendor in options.databases.split(","):
-        print(json.dumps(bench(vendor, folder, options.database_name, options.bulk_min_items)), flush=True)
+        for path in options.paths.split(","):
+            print(json.dumps(bench(vendor, folder, options.database_name, options.bulk_min_items, path)), flush=True)
 
 
 if __name__ == "__main__":

@@ -120,8 +120,9 @@ def bulk_load_possible(file_rows: int, stored_items: int, min_items: int = BULK_
     return file_rows >= min_items and 2 * file_rows >= stored_items
 
 
-def _stored_items(entity_id: int) -> dict[tuple[str, str], tuple]:  # type: ignore[type-arg]
-    """The items of one entity as text tuples (see ``_STORED_SQL``), by (kind, number)."""
+def _stored_items(entity_id: int, only: str = "") -> dict[tuple[str, str], tuple]:  # type: ignore[type-arg]
+    """The items of one entity as text tuples (see ``_STORED_SQL``), by (kind, number); ``only`` is
+    an SQL condition on ``id`` that narrows them (the staged import's changed items)."""
     selected = []
     for column in _STORED_SQL:
         if column is None:
@@ -133,18 +134,19 @@ def _stored_items(entity_id: int) -> dict[tuple[str, str], tuple]:  # type: igno
         else:
             selected.append(column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(selected)} FROM ledger_item WHERE entity_id = %s", [entity_id])
+        cursor.execute(f"SELECT {', '.join(selected)} FROM ledger_item WHERE entity_id = %s {only}", [entity_id])
         return {(row[KIND], row[NUMBER]): row for row in cursor.fetchall()}
 
 
-def _live_allocations(entity_id: int) -> dict[int, _LiveAllocations]:
+def _live_allocations(entity_id: int, only: str = "") -> dict[int, _LiveAllocations]:
+    """The live allocations on the items of one entity (narrowed by ``only``, a condition on ``i.id``)."""
     live: dict[int, _LiveAllocations] = {}
     with connection.cursor() as cursor:
         for side in ("debit_item_id", "credit_item_id"):
             cursor.execute(
                 f"SELECT a.{side}, a.id, {amount_text('a.amount')}, a.source, {date_text('a.date')} "
                 f"FROM ledger_allocation a JOIN ledger_item i ON i.id = a.{side} "
-                f"WHERE i.entity_id = %s AND a.reversed_on IS NULL",
+                f"WHERE i.entity_id = %s AND a.reversed_on IS NULL {only}",
                 [entity_id],
             )
             for item_id, allocation_id, amount, source, on_date in cursor.fetchall():
@@ -196,6 +198,7 @@ class ItemImport:
                    if name not in ("posting_date", "amount_entity", "reference", "external_id", "text")
                    or layout.has(name)]
         self._compared = itemgetter(*(slot for _name, slot in present))
+        self._compared_names = frozenset(name for name, _slot in present)
         self.kept: dict[int, list[tuple[CheckedItem, int]]] = {}  # entity id -> rows of entities with items
         self.next_id = 0
         self.new_count = 0
@@ -312,8 +315,21 @@ class ItemImport:
     # -- rows of entities that already have items ---------------------------------------------------
 
     def _compare_entity(self, entity_id: int, rows: list[tuple[CheckedItem, int]]) -> None:
-        stored_items = _stored_items(entity_id)
-        live = _live_allocations(entity_id)
+        new_rows = self._compare_existing(entity_id, rows, _stored_items(entity_id), _live_allocations(entity_id))
+        if new_rows:
+            # New items among an entity's existing ones: numbered and written like the others.
+            self.entities_with_items.discard(entity_id)
+            rows_iter = iter([row for row, _customer in new_rows])
+            if self.dry_run:
+                for _row in self._new_items(rows_iter):
+                    pass
+            else:
+                self._insert_new(self._new_items(rows_iter))
+
+    def _compare_existing(self, entity_id: int, rows: list[tuple[CheckedItem, int]],
+                          stored_items: dict[tuple[str, str], tuple],  # type: ignore[type-arg]
+                          live: dict[int, _LiveAllocations]) -> list[tuple[CheckedItem, int]]:
+        """Compare rows with the stored items; queue what changes, return the rows that are new."""
         compared = self._compared
         new_rows = []
         for row, customer_id in rows:
@@ -334,15 +350,7 @@ class ItemImport:
                     self.report.unchanged += 1
                     continue
             self._reconcile(row, customer_id, stored, allocated or _NO_ALLOCATIONS, self.today[entity_id])
-        if new_rows:
-            # New items among an entity's existing ones: numbered and written like the others.
-            self.entities_with_items.discard(entity_id)
-            rows_iter = iter([row for row, _customer in new_rows])
-            if self.dry_run:
-                for _row in self._new_items(rows_iter):
-                    pass
-            else:
-                self._insert_new(self._new_items(rows_iter))
+        return new_rows
 
     def _reconcile(self, row: CheckedItem, customer_id: int, stored: tuple, allocated: _LiveAllocations,  # type: ignore[type-arg]
                    today: str) -> None:

@@ -60,7 +60,8 @@ from incasso.core.erp_rows import (
     resolve_header,
 )
 from incasso.ledger.actions.import_items import BULK_MIN_ITEMS, ItemImport
-from incasso.ledger.importers.readers import FileFormatError, Table, read_table
+from incasso.ledger.actions.import_staged import StagedItemImport
+from incasso.ledger.importers.readers import CsvText, FileFormatError, Table, read_csv_text, read_table
 from incasso.ledger.importers.sql import bulk_session, lock_for_import
 from incasso.ledger.models import Contact, Customer, CustomerGroup, CustomerIban, ImportBatch, LegalEntity
 
@@ -90,6 +91,7 @@ class ImportReport:
     planned: list[str] = field(default_factory=list)
     batch_id: int | None = None
     bulk_load: bool = False  # new items went in with indexes and foreign keys rebuilt afterwards
+    path: str = ""  # items: "staged" (set-based check), or "per row" and why the staged path did not apply
 
     @property
     def ok(self) -> bool:
@@ -119,25 +121,46 @@ def import_erp_file(
     as_of: date | None = None,
     progress: Progress | None = None,
     bulk_min_items: int = BULK_MIN_ITEMS,
+    staged: bool = True,
 ) -> ImportReport:
     """Import one ERP extract of ``kind`` (entities, customers, contacts or items), all or nothing.
 
     ``as_of`` dates the ERP allocations and reversals the import makes; by default it is each legal
     entity's local today, from one clock reading. ``bulk_min_items`` is the number of new items
     from which an item import takes the bulk-load path (``import_items.bulk_load_possible``).
+    ``staged`` lets a CSV item file take the staged path (``import_staged``); False forces the
+    per-row path, which XLSX and JSON files and files the staged path cannot load always take.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown extract kind {kind!r} (one of {', '.join(KINDS)})")
     started = time.perf_counter()
     path = Path(path)
     report = ImportReport(kind=kind, file_name=path.name, dry_run=dry_run)
+    mapping = mapping or CANONICAL
+    if kind == "items":
+        if not staged:
+            report.path = "per row (asked for)"
+        elif file_format not in (None, "csv"):
+            report.path = f"per row ({file_format.upper()} files are read row by row)"
+        else:
+            try:
+                source = read_csv_text(path)
+            except FileFormatError as exc:
+                report.errors.append(str(exc))
+                return report
+            if isinstance(source, str):
+                report.path = f"per row ({source})"
+            else:
+                _import_staged_file(source, path, mapping, report, by=by, clock=timezone.now(), as_of=as_of,
+                                    dry_run=dry_run, progress=progress, bulk_min_items=bulk_min_items)
+                report.seconds = time.perf_counter() - started
+                return report
     try:
         table = read_table(path, file_format)
     except FileFormatError as exc:
         report.errors.append(str(exc))
         return report
     report.detail = table.detail
-    mapping = mapping or CANONICAL
     layout, header_errors = resolve_header(kind, table.header, mapping)
     if header_errors:
         report.errors = [error.format(table.name) for error in header_errors]
@@ -205,6 +228,51 @@ def _import_item_file(table: Table, rows: Iterable[tuple[int, list[str]]], layou
         _rejected(report, checker.errors, table.name)
     except FileFormatError as exc:  # the CSV broke down part-way: nothing was kept
         report.rows = checker.rows_seen
+        _rejected(report, [], table.name)
+        report.errors = [str(exc)]
+
+
+def _import_staged_file(source: CsvText, path: Path, mapping: Mapping, report: ImportReport, *, by: Actor,  # noqa: PLR0913
+                        clock, as_of: date | None, dry_run: bool, progress: Progress | None,  # type: ignore[no-untyped-def]
+                        bulk_min_items: int) -> None:
+    """A CSV item file through the staged path (``ledger.actions.import_staged``); when the file
+    cannot be staged (a row SQLite cannot bind, a quoted field over two lines ...), the per-row path
+    takes it over in the same transaction and ``report.path`` says why."""
+    report.detail = source.detail
+    layout, header_errors = resolve_header("items", source.header, mapping)
+    if header_errors:
+        report.errors = [error.format(source.name) for error in header_errors]
+        return
+    errors: list[RowError] = []
+    large = not dry_run and source.row_count >= bulk_min_items
+    table = Table(source.name, "csv", source.header, iter(()), source.row_count, source.detail, source.sha256)
+    try:
+        with bulk_session(relax_foreign_keys=large), transaction.atomic():
+            if not dry_run:
+                lock_for_import("ledger_item", "ledger_allocation")
+            options = {"by": by, "dry_run": dry_run, "clock": clock, "as_of": as_of, "progress": progress,
+                       "file_name": source.name, "file_rows": source.row_count, "bulk_min_items": bulk_min_items}
+            reason = StagedItemImport(report, errors, layout, **options).run_staged(source, layout, mapping)
+            if reason is None:
+                report.path = "staged"
+            else:
+                report.path = f"per row ({reason})"
+                del source
+                table = read_table(path, "csv")
+                checker = ItemChecker(layout, mapping)
+                errors = checker.errors
+                rows = _counted(table.rows, progress, "checking", table.row_count)
+                ItemImport(report, errors, layout, **options).run(checker.check(rows))
+                report.rows = checker.rows_seen
+            if errors:
+                raise _Rejected
+            if not dry_run:
+                _record_batch(table, report, by=by, clock=clock)
+            if dry_run:
+                transaction.set_rollback(True)
+    except _Rejected:
+        _rejected(report, errors, table.name)
+    except FileFormatError as exc:  # the CSV broke down part-way: nothing was kept
         _rejected(report, [], table.name)
         report.errors = [str(exc)]
 

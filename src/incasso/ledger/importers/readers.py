@@ -194,3 +194,50 @@ def _read_json(path: Path, data: bytes) -> Table:
             yield position, [text_of(record.get(key)) for key in header]
 
     return Table(path.name, "json", header, rows(), len(records), "json")
+
+
+@dataclass
+class CsvText:
+    """A CSV file decoded whole, for the staged item import (``ledger.importers.staging``): the
+    header, the decoded text with its line ends made ``\\n``, and whether any field is quoted."""
+
+    name: str
+    header: list[str]
+    text: str
+    delimiter: str
+    quoted: bool
+    row_count: int
+    detail: str
+    sha256: str
+
+
+def read_csv_text(path: str | Path) -> CsvText | str:
+    """The file decoded as :func:`read_table` would read it as CSV, or the reason it is not a CSV
+    file the staged path can take (XLSX or JSON content, a bare carriage return, a NUL)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot read: {exc.strerror}") from None
+    file_format = detect_format(path, data[:64])
+    if file_format != "csv":
+        return f"{file_format.upper()} files are read row by row"
+    text, encoding = decode(data)
+    if not text.strip():
+        raise FileFormatError(f"{path}:1: the file is empty (a header row is needed)")
+    if "\0" in text or text.count("\r") != text.count("\r\n") or text[:1] in "\r\n":
+        return "the file has a NUL, a bare carriage return or an empty first line"
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    row_count = text.count("\n") - 1 + (0 if text.endswith("\n") else 1)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    quoted = '"' in text
+    if quoted:
+        try:
+            header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error:
+            return "the header is not valid CSV"
+    else:
+        header = text.split("\n", 1)[0].split(delimiter)
+    return CsvText(path.name, header, text, delimiter, quoted, max(row_count, 0),
+                   f"csv, {delimiter!r} delimited, {encoding}", hashlib.sha256(data).hexdigest())

@@ -73,6 +73,9 @@ class Command(BaseCommand):
             f"{verb}reversed {report.allocations_reversed}; {report.seconds:.2f} s, "
             f"{report.rows_per_second:,.0f} rows/s"
         )
+        if report.path.startswith("per row ("):
+            self.stdout.write(f"{report.file_name}: imported row by row: the staged path does not apply "
+                              f"({report.path.removeprefix('per row (')}")
 
 
 class _ProgressBar:
