@@ -28,6 +28,7 @@ from incasso.cashapp.actions import (
 )
 from incasso.cashapp.actions.mappings import FIELDS as MAPPING_FIELDS
 from incasso.cashapp.actions.mappings import save_mapping
+from incasso.cashapp.actions.remittances import import_remittance_bytes, link_remittance_by_hand
 from incasso.cashapp.actions.settings import FIELDS as SETTING_FIELDS
 from incasso.cashapp.actions.settings import update_cash_settings
 from incasso.cashapp.choices import DeductionStatus, LineState, ProposalStatus
@@ -41,6 +42,7 @@ from incasso.cashapp.models import (
     CashSettings,
     Deduction,
     MatchProposal,
+    RemittanceAdvice,
 )
 from incasso.core.bank import ParseError
 from incasso.core.bank.tabular import parse_table, read_rows
@@ -462,3 +464,48 @@ def _int(text: str | None, default: int) -> int:
         return max(int(text or default), 1)
     except ValueError:
         return default
+
+
+def remittances(request):  # type: ignore[no-untyped-def]
+    """Remittance advices: upload (X12 820, CSV/XLSX), whether each found its bank line and why."""
+    _can_view(request)
+    reports, failures = [], []
+    if request.method == "POST":
+        _can_act(request)
+        actor = Actor.of(request.user)
+        for uploaded in request.FILES.getlist("files"):
+            try:
+                reports.append(import_remittance_bytes(uploaded.read(), uploaded.name, by=actor))
+            except ParseError as error:
+                failures += str(error).splitlines()
+    state = request.GET.get("state", "")
+    advices = RemittanceAdvice.objects.select_related("line", "line__statement").order_by("-imported_at", "-pk")
+    if state == "unlinked":
+        advices = advices.filter(line__isnull=True)
+    elif state == "linked":
+        advices = advices.filter(line__isnull=False)
+    page = Paginator(advices, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for advice in page.object_list:
+        candidates = []
+        if advice.line_id is None:
+            candidates = list(BankLine.objects.filter(sign="CRDT", state__in=TO_WORK[:2], currency=advice.currency,
+                                                      amount=advice.amount, remittance_advice__isnull=True)
+                              .order_by("booking_date", "pk")[:5])
+        rows.append((advice, candidates))
+    return render(request, "cashapp/remittances.html", {
+        "page": page, "rows": rows, "state": state, "reports": reports, "failures": failures,
+        "can_act": request.user.has_perm("cashapp.apply_cash"),
+    }, status=400 if failures and not reports else 200)
+
+
+@require_POST
+def link_remittance(request, pk: int):  # type: ignore[no-untyped-def]
+    _can_act(request)
+    try:
+        advice = link_remittance_by_hand(pk, int(request.POST.get("line", "0") or 0), by=Actor.of(request.user))
+        messages.success(request, _("Remittance advice %(advice)s linked to bank line %(line)s.") % {
+            "advice": advice.number, "line": advice.line.line_ref})
+    except CashError as error:
+        messages.error(request, error.message)
+    return _back(request, reverse("cashapp:remittances"))

@@ -44,7 +44,7 @@ from incasso.cashapp.choices import (
     WriteOffReason,
 )
 from incasso.cashapp.errors import CashError, CashErrorCode
-from incasso.cashapp.models import BankLine, Deduction, MatchProposal, WriteOff
+from incasso.cashapp.models import BankLine, Deduction, MatchProposal, RemittanceAdvice, WriteOff
 from incasso.core.calendar import local_date
 from incasso.core.money import ZERO, quantize
 from incasso.disputes.errors import DisputeError
@@ -216,6 +216,9 @@ def apply_proposal(proposal: MatchProposal, line: BankLine, *, by: Actor, status
 def _record_deduction(line: BankLine, proposal: MatchProposal | None, item: Item, amount: Decimal, *,
                       by: Actor) -> Deduction:
     reason = (proposal.reason if proposal else "") or "short payment"
+    stated = _advice_deduction_reason(line, item)
+    if stated:
+        reason = f"{stated} (stated in the remittance advice); {reason}"
     deduction = Deduction.objects.create(line=line, proposal=proposal, item=item, customer_id=item.customer_id,
                                          amount=amount, currency=item.currency, reason=reason[:200],
                                          created_by=by.user)
@@ -224,6 +227,15 @@ def _record_deduction(line: BankLine, proposal: MatchProposal | None, item: Item
            message=f"{item.number} paid short by {amount} {item.currency} (bank line {line.line_ref}): {reason}",
            after={"deduction": deduction.pk, "amount": str(amount)})
     return deduction
+
+
+def _advice_deduction_reason(line: BankLine, item: Item) -> str:
+    """The payer's own words for a deduction on ``item``, from the line's remittance advice."""
+    documents = RemittanceAdvice.objects.filter(line=line).values_list("documents", flat=True).first() or []
+    for number, _paid, deduction, *reason in documents:
+        if str(number).strip().upper() == item.number.upper() and deduction and reason and reason[0]:
+            return f"{reason[0]} ({deduction} {item.currency})"
+    return ""
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -23,9 +23,10 @@ from django.db import transaction
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
 from incasso.cashapp.actions.applying import _booking_date, apply_proposal
+from incasso.cashapp.actions.remittances import documents_of, link_remittances
 from incasso.cashapp.choices import LineState, ProposalStatus, ResidualKind
 from incasso.cashapp.errors import CashError
-from incasso.cashapp.models import BankLine, CashSettings, MatchProposal
+from incasso.cashapp.models import BankLine, CashSettings, MatchProposal, RemittanceAdvice
 from incasso.core.matching import BankLineRef, CustomerRef, MatchingIndex, MatchSettings, OpenItemRef, match_line
 from incasso.ledger.actions.cash import SUSPENSE_ACCOUNT, create_payment_item, suspense_customer
 from incasso.ledger.choices import DEBIT_KINDS
@@ -43,12 +44,14 @@ class RunReport:
     queued: int = 0
     unidentified: int = 0
     unchanged: int = 0  # the engine said again what a person already decided or what is queued
+    advices_linked: int = 0  # remittance advices linked to their bank line at the start of the run
     conflicts: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"matching as of {self.as_of}: {self.lines} line(s), {self.auto_applied} applied automatically, "
                 f"{self.queued} queued for review, {self.unidentified} unidentified (in suspense), "
-                f"{self.unchanged} unchanged")
+                f"{self.unchanged} unchanged"
+                + (f", {self.advices_linked} remittance advice(s) linked" if self.advices_linked else ""))
 
 
 def settings_for(entity_ids: list[int]) -> dict[int, MatchSettings]:
@@ -91,13 +94,15 @@ def build_index(entity_ids: list[int]) -> MatchingIndex:
     return MatchingIndex.build(customers, items)
 
 
-def line_ref(line: BankLine) -> BankLineRef:
+def line_ref(line: BankLine, advice_documents: tuple[tuple[str, Decimal | None, Decimal | None], ...] = ()
+             ) -> BankLineRef:
+    """The engine's view of a line; a linked remittance advice's invoice list replaces the line's own."""
     return BankLineRef(
         line_id=line.pk, entity_id=line.entity_id, amount=line.amount, currency=line.currency,
         booking_date=line.booking_date, value_date=line.value_date, counterparty_name=line.counterparty_name,
         counterparty_iban=line.counterparty_iban, structured_reference=line.structured_reference,
         remittance_text=line.remittance_text,
-        remittance_documents=tuple(
+        remittance_documents=advice_documents or tuple(
             (str(number), None if paid is None else Decimal(paid), None if deduction is None else Decimal(deduction))
             for number, paid, deduction in (line.remittance_documents or [])
         ),
@@ -118,6 +123,7 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
 
     ``progress(done, total, message)`` is called while the run goes (the background job shows it)."""
     report = RunReport(as_of=as_of)
+    report.advices_linked = sum(1 for _id, linked, _why in link_remittances(by=by) if linked)
     lines_qs = BankLine.objects.filter(state=LineState.UNMATCHED, sign="CRDT", entity__isnull=False)
     if entity_ids is not None:
         lines_qs = lines_qs.filter(entity_id__in=entity_ids)
@@ -135,10 +141,18 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
     for line_id, customer_id, allocations in MatchProposal.objects.filter(line__in=lines).values_list(
             "line_id", "customer_id", "allocations"):
         earlier[line_id].add(_signature(customer_id, allocations))
+    advices = {line_id: (number, documents, why) for line_id, number, documents, why in (
+        (line_id, f"RA-{pk}", documents_of(documents), why) for line_id, pk, documents, why in
+        RemittanceAdvice.objects.filter(line__state=LineState.UNMATCHED, line__sign="CRDT")
+        .values_list("line_id", "pk", "documents", "link_reason"))}
     for done, line in enumerate(lines):
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total, f"{done} of {total} lines matched")
-        proposal = match_line(line_ref(line), index, settings[line.entity_id], as_of)
+        advice = advices.get(line.pk)
+        proposal = match_line(line_ref(line, advice[1] if advice else ()), index, settings[line.entity_id], as_of)
+        if advice:
+            proposal = replace(proposal, reason=f"invoice list from remittance advice {advice[0]} "
+                                                f"(linked: {advice[2]}); {proposal.reason}")
         allocations = [{"item_id": int(a.item_id), "amount": str(a.amount), "discount": str(a.discount)}
                        for a in proposal.allocations]
         customer_id = int(proposal.customer_id) if proposal.customer_id is not None else None

@@ -3,7 +3,8 @@
 
 from incasso.cashapp.models.mappings import BankFileMapping, SignConvention
 from incasso.cashapp.models.matching import CashSettings, Deduction, MatchProposal, WriteOff
+from incasso.cashapp.models.remittances import RemittanceAdvice
 from incasso.cashapp.models.statements import BankAccountStatement, BankFile, BankLine
 
 __all__ = ["BankAccountStatement", "BankFile", "BankFileMapping", "BankLine", "CashSettings", "Deduction",
-           "MatchProposal", "SignConvention", "WriteOff"]
+           "MatchProposal", "RemittanceAdvice", "SignConvention", "WriteOff"]

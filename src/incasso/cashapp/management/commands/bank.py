@@ -57,11 +57,17 @@ class Command(BaseCommand):
         imports = subcommands.add_parser("import", help="store statements and lines; duplicates are skipped and listed")
         imports.add_argument("files", nargs="+", metavar="FILE")
         imports.add_argument("--dry-run", action="store_true", help="report what would be added; write nothing")
+        advices = subcommands.add_parser(
+            "remittance", help="import remittance advices (X12 820, CSV/XLSX) and link them to their bank lines")
+        advices.add_argument("files", nargs="+", metavar="FILE")
         imports.add_argument("--mapping", metavar="NAME", default=None,
                              help="read CSV/XLSX exports with this saved column mapping (see the cash application "
                                   "screens, Column mappings)")
 
     def handle(self, *args: object, **options: Any) -> None:
+        if options["subcommand"] == "remittance":
+            self._remittance(options["files"])
+            return
         if options["subcommand"] == "import":
             self._import(options["files"], dry_run=options["dry_run"], mapping=options["mapping"])
             return
@@ -96,6 +102,27 @@ class Command(BaseCommand):
         for row in summaries:
             for warning in row["warnings"]:
                 self.stdout.write(f"warning: {row['file']} ({row['account']}): {warning}")
+
+    def _remittance(self, files: list[str]) -> None:
+        """``bank remittance``: store advices (X12 820, CSV/XLSX) and link each to its bank line."""
+        from incasso.audit.events import Actor
+        from incasso.cashapp.actions.remittances import import_remittance_file
+
+        failed = 0
+        for name in files:
+            try:
+                report = import_remittance_file(name, by=Actor(None, "remittance-import"))
+            except (ParseError, OSError) as error:
+                self.stderr.write(str(error))
+                failed += 1
+                continue
+            self.stdout.write(report.summary())
+            for linked in report.linked:
+                self.stdout.write(f"  linked {linked}")
+            for waiting in report.unlinked:
+                self.stdout.write(f"  not linked yet {waiting}")
+        if failed:
+            raise SystemExit(1)
 
     def _import(self, files: list[str], *, dry_run: bool, mapping: str | None = None) -> None:
         """``bank import``: each file in its own transaction; an unreadable file is reported and skipped."""
