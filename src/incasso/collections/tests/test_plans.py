@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from incasso.accounts.choices import Role
 from incasso.audit.choices import EventKind
@@ -297,3 +298,32 @@ def test_cli_lists_shows_and_judges_plans(team, portfolio):  # type: ignore[no-u
     out = io.StringIO()
     call_command("plans", "judge", "--as-of", "2026-04-19", stdout=out)
     assert "payment plans judged 2026-04-19: 1 (0 completed, 1 broken)" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_collectors_proposing_the_same_invoice_at_once_make_one_plan_on_postgres(on_postgres, settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    team = a_team()
+    portfolio = a_portfolio(team)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def propose(user) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            propose_plan(portfolio.acme.pk, terms("INV-1", "INV-2"), proposed_on=AS_OF, by=Actor.of(user))
+            outcomes.append("proposed")
+        except CollectionsError as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=propose, args=(user,)) for user in (team.anna, team.sara, team.tudor,
+                                                                           team.anna)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["item_in_plan"] * 3 + ["proposed"]
+    assert PaymentPlan.objects.count() == 1 and PlanItem.objects.filter(is_live=True).count() == 2
