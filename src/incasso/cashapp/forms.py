@@ -64,9 +64,9 @@ class CashSettingsForm(forms.Form):
         label=_("Tolerance (amount)"), min_value=Decimal(0), decimal_places=2,
         help_text=_("Largest difference written off, in the currency of the bank line."))
     tolerance_percent = forms.DecimalField(
-        label=_("Tolerance (% of the amount)"), min_value=Decimal(0), max_value=Decimal(10), decimal_places=2)
+        label=_("Tolerance (percentage of the amount)"), min_value=Decimal(0), max_value=Decimal(10), decimal_places=2)
     cash_discount_percent = forms.DecimalField(
-        label=_("Cash discount (%)"), min_value=Decimal(0), max_value=Decimal(20), decimal_places=2)
+        label=_("Cash discount (percentage)"), min_value=Decimal(0), max_value=Decimal(20), decimal_places=2)
     cash_discount_days = forms.IntegerField(label=_("Cash discount period (days)"), min_value=0, max_value=365)
     max_combination_items = forms.IntegerField(
         label=_("Most items in one combination"), min_value=1, max_value=50,
