@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incasso.collections.choices import EntryStatus
 from incasso.collections.models import WorklistEntry
+from incasso.core.collections.strategy import Reason
 
 EXPORT_COLUMNS = (
     "as_of", "collector", "entity", "account", "customer", "priority", "currency", "overdue_amount",
@@ -51,7 +52,8 @@ def write_csv(entries: QuerySet[WorklistEntry], out: IO[str]) -> int:
             e.customer.name, e.priority, e.currency, e.overdue_amount, e.due_soon_amount, e.max_days_past_due,
             e.next_action, e.next_action_on.isoformat() if e.next_action_on else "",
             e.substitute_for.get_username() if e.substitute_for else "", "yes" if e.escalated else "",
-            "|".join(e.lowered_because), "; ".join(f"{r['text']}: +{r['points']}" for r in e.reasons), e.status,
+            "|".join(e.lowered_because),
+            "; ".join(f"{r.text}: +{r.points}" for r in map(Reason.from_code, e.reasons)), e.status,
         ])
         n += 1
     return n

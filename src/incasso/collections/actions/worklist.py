@@ -14,9 +14,11 @@ left out until that date.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Case, DecimalField, F, Max, Min, Q, Sum, When
 from django.utils import timezone
@@ -64,9 +66,10 @@ def current_strategies() -> list[tuple[core.Strategy, int]]:
     return result
 
 
-def _item_facts(as_of: date, windows: set[int], customer_ids: list[int] | None) -> dict[int, dict]:
-    """Per customer, in the account currency: overdue (signed), due soon per window, balance,
-    oldest overdue due date, and debit amounts invoiced in the last 365 days."""
+def _item_facts(as_of: date, windows: set[int], customer_ids: list[int] | None) -> dict[tuple[int, str], dict]:
+    """Per customer and currency: overdue (signed), due soon per window, balance, oldest overdue due
+    date, and debit amounts invoiced in the last 365 days. The scoring keeps the account currency's
+    row: grouping by currency costs less than joining the customers to filter on it."""
     is_open = ~Q(open_amount=0)
     is_debit = ~Q(kind__in=list(CREDIT_KINDS))
     signed = Case(When(kind__in=list(CREDIT_KINDS), then=-F("open_amount")), default=F("open_amount"),
@@ -83,11 +86,11 @@ def _item_facts(as_of: date, windows: set[int], customer_ids: list[int] | None) 
             "open_amount",
             filter=is_open & is_debit & Q(due_date__gte=as_of, due_date__lt=as_of + timedelta(days=days)),
         )
-    items = Item.objects.filter(currency=F("customer__currency"))
+    items = Item.objects.all()
     if customer_ids is not None:
         items = items.filter(customer_id__in=customer_ids)
-    rows = items.values("customer_id").annotate(**aggregates).order_by()
-    return {row.pop("customer_id"): row for row in rows}
+    rows = items.values("customer_id", "currency").annotate(**aggregates).order_by()
+    return {(row.pop("customer_id"), row.pop("currency")): row for row in rows}
 
 
 def _facts_for(customer_ids: list[int] | None, as_of: date, windows: set[int]) -> tuple[dict, dict]:
@@ -115,7 +118,11 @@ def _facts_for(customer_ids: list[int] | None, as_of: date, windows: set[int]) -
         ).order_by()
     }
     disputes = open_dispute_counts(customer_ids)
-    return items, {"broken": broken, "promises": open_promises, "contacts": contacts, "disputes": disputes}
+    from incasso.collections.plan_queries import customers_with_active_plan  # plans use refresh_customer_entry
+
+    return items, {"broken": {cid: tuple(dates) for cid, dates in broken.items()}, "promises": open_promises,
+                   "contacts": contacts, "disputes": disputes, "dunning": dunning_levels(customer_ids, as_of),
+                   "plans": customers_with_active_plan(as_of, customer_ids)}
 
 
 def _routing(as_of: date) -> tuple[dict[int, int], dict[int, int]]:
@@ -130,99 +137,164 @@ def _routing(as_of: date) -> tuple[dict[int, int], dict[int, int]]:
     return substitutes, seniors
 
 
-def _score_entries(as_of: date, customer_ids: list[int] | None) -> tuple[list[tuple], int, int]:
-    """Rows for ``ENTRY_COLUMNS``, and how many accounts were snoozed and unassigned."""
+def dunning_levels(customer_ids: list[int] | None, as_of: date) -> dict[int, int]:
+    """Per customer, the highest dunning level reached by an open item (on or before ``as_of``).
+
+    The dunning app sits above collections (it reads the worklist's promises and disputes), so it is
+    not imported here: its item-level history is looked up through the app registry, and an install
+    without it scores every account at level 0.
+    """
+    try:
+        item_level = apps.get_model("dunning", "ItemLevel")
+    except LookupError:
+        return {}
+    levels = item_level.objects.filter(reached_on__lte=as_of).exclude(item__open_amount=0)
+    if customer_ids is not None:
+        levels = levels.filter(item__customer_id__in=customer_ids)
+    return dict(levels.values("item__customer_id").annotate(level=Max("level")).order_by()
+                .values_list("item__customer_id", "level"))
+
+
+_NO_LOWERING = "[]"
+
+
+@dataclass
+class _Counts:
+    snoozed: int = 0
+    unassigned: int = 0
+
+
+def _accounts(as_of: date, customer_ids: list[int] | None) -> tuple[list[tuple], dict, dict]:
+    """Everything the scoring reads, fully fetched (the rows are then written with COPY while they are
+    scored, and a connection cannot query during a COPY): the accounts, the item facts, the context."""
     strategies = current_strategies()
     windows = {days for _, days in strategies} | {7}
     items, ctx = _facts_for(customer_ids, as_of, windows)
-    substitutes, seniors = _routing(as_of)
+    ctx["substitutes"], ctx["seniors"] = _routing(as_of)
+    ctx["strategies"] = strategies
     # All accounts are read (not ``pk__in`` a hundred thousand ids, which SQLite cannot bind).
     customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
-    entries: list[tuple] = []
-    snoozed = unassigned = 0
+    accounts = list(customers.values_list(
+        "pk", "entity_id", "segment", "risk_class", "credit_limit", "collector_id", "currency"
+    ).iterator(chunk_size=BATCH))
+    return accounts, items, ctx
+
+
+def _score_entries(as_of: date, accounts: list[tuple], items: dict, ctx: dict, counts: _Counts) -> Iterator[tuple]:
+    """Rows for ``ENTRY_COLUMNS``, one per account to work (no query: see ``_accounts``)."""
+    strategies = ctx["strategies"]
     window_of = {s.id: days for s, days in strategies}
     candidates = [s for s, _ in strategies]
-    chosen_for: dict[tuple[int, str], core.Strategy] = {}
-    for cid, entity_id, segment, risk, limit, collector_id, currency in customers.values_list(
-        "pk", "entity_id", "segment", "risk_class", "credit_limit", "collector_id", "currency"
-    ).iterator(chunk_size=BATCH):
-        row = items.get(cid)
+    chosen_for: dict[tuple[int, str], tuple[core.Strategy, str]] = {}
+    contacts, broken, promises = ctx["contacts"], ctx["broken"], ctx["promises"]
+    disputes, dunning, plans = ctx["disputes"], ctx["dunning"], ctx["plans"]
+    substitutes, seniors = ctx["substitutes"], ctx["seniors"]
+    no_contact: dict = {}
+    no_disputes = (0, ZERO)
+    score, next_action, facts_of, dumps = core.score, core.next_action, core.CustomerFacts, json.dumps
+    open_status = EntryStatus.OPEN.value
+    for cid, entity_id, segment, risk, limit, collector_id, currency in accounts:
+        row = items.get((cid, currency))
         if row is None:
             continue
-        chosen = chosen_for.get((entity_id, segment))
-        if chosen is None:
+        chosen_soon = chosen_for.get((entity_id, segment))
+        if chosen_soon is None:
             chosen = core.choose_strategy(candidates, entity_id=entity_id, segment=segment) or core.DEFAULT_STRATEGY
-            chosen_for[(entity_id, segment)] = chosen
-        due_soon = row.get(f"soon_{window_of.get(chosen.id, 7)}") or ZERO
+            chosen_soon = chosen_for[(entity_id, segment)] = (chosen, f"soon_{window_of.get(chosen.id, 7)}")
+        chosen, soon_key = chosen_soon
+        due_soon = row[soon_key] or ZERO
         overdue = row["overdue"] or ZERO
         if overdue <= 0 and due_soon <= 0:
             continue
-        contact = ctx["contacts"].get(cid, {})
+        contact = contacts.get(cid, no_contact)
         follow_up = contact.get("follow_up")
         if follow_up is not None and follow_up > as_of:
-            snoozed += 1
+            counts.snoozed += 1
             continue
         owner = seniors.get(cid) or collector_id
         if owner is None:
-            unassigned += 1
+            counts.unassigned += 1
             continue
-        disputes_n, disputed = ctx["disputes"].get(cid, (0, ZERO))
+        disputes_n, disputed = disputes.get(cid, no_disputes)
         oldest = row["oldest_due"]
-        facts = core.CustomerFacts(
+        promise_date = promises.get(cid)
+        facts = facts_of(
             customer_id=cid, overdue_amount=overdue, due_soon_amount=due_soon,
             max_days_past_due=(as_of - oldest).days if oldest else 0,
-            broken_promise_dates=tuple(ctx["broken"].get(cid, ())), open_disputes=disputes_n,
+            broken_promise_dates=broken.get(cid, ()), open_disputes=disputes_n,
             disputed_overdue_amount=disputed, balance=row["balance"] or ZERO, credit_limit=limit,
-            risk_class=risk, last_contact_on=contact.get("last_contact"),
-            customer_value=row["value"] or ZERO, active_promise=cid in ctx["promises"],
+            risk_class=risk, last_contact_on=contact.get("last_contact"), dunning_level=dunning.get(cid, 0),
+            customer_value=row["value"] or ZERO, active_promise=promise_date is not None,
+            in_payment_plan=cid in plans,
         )
-        scored = core.score(facts, chosen, as_of=as_of)
-        action, action_on = core.next_action(facts, as_of=as_of, follow_up_on=follow_up,
-                                             promise_date=ctx["promises"].get(cid))
+        scored = score(facts, chosen, as_of=as_of)
+        action, action_on = next_action(facts, as_of=as_of, follow_up_on=follow_up, promise_date=promise_date)
         worker = owner
         absent_owner = None
         if owner in substitutes:
             worker, absent_owner = substitutes[owner], owner
-        entries.append((
+        yield (
             as_of, worker, cid, chosen.id or None, scored.priority, currency, overdue, due_soon,
-            facts.max_days_past_due,
-            json.dumps([{"condition": r.condition, "text": r.text, "points": r.points} for r in scored.reasons]),
-            json.dumps(list(scored.lowered_because)), str(action), action_on, absent_owner, cid in seniors,
-            EntryStatus.OPEN.value, None,
-        ))
-    return entries, snoozed, unassigned
+            facts.max_days_past_due, scored.reasons_json,
+            dumps(scored.lowered_because) if scored.lowered_because else _NO_LOWERING, action.value, action_on,
+            absent_owner, cid in seniors, open_status, None,
+        )
 
 
-def _write_entries(rows: list[tuple]) -> None:
-    """Insert entry rows: COPY on PostgreSQL (a hundred thousand rows in about a second), batched
-    ``executemany`` elsewhere. Column names are our own; every value is a parameter."""
+def _write_entries(rows: Iterable[tuple]) -> tuple[int, set[int]]:
+    """Insert entry rows: COPY on PostgreSQL (fed while the rows are scored, so the server parses and
+    indexes one batch while Python scores the next), batched ``executemany`` elsewhere. Returns how
+    many rows and for which collectors. Column names are our own; every value is a parameter."""
     table = WorklistEntry._meta.db_table
     columns = ", ".join(ENTRY_COLUMNS)
+    written = 0
+    collectors: set[int] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
+                    written += 1
+                    collectors.add(row[1])
+            return written, collectors
         placeholders = ", ".join(["%s"] * len(ENTRY_COLUMNS))
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows[start:start + BATCH])
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            collectors.add(row[1])
+            if len(batch) == BATCH:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch)
+                written, batch = written + len(batch), []
+        if batch:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch)
+            written += len(batch)
+    return written, collectors
+
+
+def _tune_session() -> None:
+    """Inside the build's transaction on PostgreSQL: enough sort memory for the item aggregate to run
+    as one in-memory hash aggregate over a million items instead of an external merge on disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 def build_worklists(as_of: date, *, by: Actor) -> BuildResult:
     """Build every collector's worklist for ``as_of`` (replacing today's open entries)."""
-    entries, snoozed, unassigned = _score_entries(as_of, None)
+    counts = _Counts()
     with transaction.atomic():
+        _tune_session()
+        accounts, items, ctx = _accounts(as_of, None)
         done = set(WorklistEntry.objects.filter(as_of=as_of, status=EntryStatus.DONE)
                    .values_list("customer_id", flat=True))
         WorklistEntry.objects.filter(as_of=as_of, status=EntryStatus.OPEN).delete()
-        fresh = [row for row in entries if row[2] not in done]
-        _write_entries(fresh)
-        result = BuildResult(as_of, len(fresh), len(done), snoozed, unassigned, len({row[1] for row in fresh}))
+        fresh = (row for row in _score_entries(as_of, accounts, items, ctx, counts) if row[2] not in done)
+        written, collectors = _write_entries(fresh)
+        result = BuildResult(as_of, written, len(done), counts.snoozed, counts.unassigned, len(collectors))
         record(EventKind.WORKLIST_BUILT, actor=by, subject_type="worklist", subject_id=as_of.isoformat(),
                message=f"{result.entries} entries for {result.collectors} collectors",
-               after={"entries": result.entries, "kept_done": result.kept_done, "snoozed": snoozed,
-                      "unassigned": unassigned})
+               after={"entries": result.entries, "kept_done": result.kept_done, "snoozed": result.snoozed,
+                      "unassigned": result.unassigned})
     return result
 
 
@@ -235,7 +307,8 @@ def refresh_customer_entry(customer_id: int, as_of: date) -> WorklistEntry | Non
     existing = WorklistEntry.objects.filter(as_of=as_of, customer_id=customer_id).first()
     if existing is not None and existing.status == EntryStatus.DONE:
         return existing
-    entries, _snoozed, _unassigned = _score_entries(as_of, [customer_id])
+    accounts, items, ctx = _accounts(as_of, [customer_id])
+    entries = list(_score_entries(as_of, accounts, items, ctx, _Counts()))
     WorklistEntry.objects.filter(as_of=as_of, customer_id=customer_id, status=EntryStatus.OPEN).delete()
     if not entries:
         return None

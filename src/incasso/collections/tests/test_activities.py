@@ -54,7 +54,7 @@ def test_a_call_with_a_promise_lowers_the_account_on_the_worklist(team, portfoli
 
     acme = WorklistEntry.objects.get(customer=portfolio.acme, as_of=AS_OF)
     assert acme.lowered_because == ["promise"] and acme.status == EntryStatus.OPEN
-    assert "never contacted" not in [r["text"] for r in acme.reasons]
+    assert "days_since_contact" not in [code[0] for code in acme.reasons]
     assert acme.priority == (20 + 30 + 10 + 20 + 30) // 2
     assert acme.priority < 120  # was 120: 20 + 30 + 10 + 20 + 30 + "never contacted" 10
     promise = Promise.objects.get()
@@ -114,7 +114,7 @@ def test_promises_are_judged_from_allocations_after_the_tolerance_and_broken_one
     assert second.level == 2  # the same invoice was promised and broken before
     build_worklists(AS_OF + timedelta(days=6), by=SYSTEM)
     dupont = WorklistEntry.objects.get(customer=portfolio.dupont, as_of=AS_OF + timedelta(days=6))
-    assert any(r["condition"] == "broken_promises" and r["points"] == 40 for r in dupont.reasons)
+    assert any(code[0] == "broken_promises" and code[1] == 40 for code in dupont.reasons)
 
 
 def test_the_promises_command_judges(team, portfolio):  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from incasso.collections.choices import ActivityKind, EntryStatus, Outcome, Prom
 from incasso.collections.models import Absence, Activity, Escalation, Promise, Strategy, StrategyRule, WorklistEntry
 from incasso.collections.queries import entries_for
 from incasso.collections.tests.stories import AS_OF, a_portfolio, a_team
+from incasso.core.collections.strategy import Reason
 from incasso.testing.builders import a_customer, an_item
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_each_collector_gets_their_accounts_by_priority_with_reasons(team, portf
     acme = WorklistEntry.objects.get(customer=portfolio.acme)
     assert acme.priority == 20 + 30 + 10 + 20 + 30 + 10  # default strategy: amount, age, never contacted
     assert acme.overdue_amount == 15000 and acme.max_days_past_due == 95
-    assert [r["text"] for r in acme.reasons][:2] == [
+    assert [Reason.from_code(code).text for code in acme.reasons][:2] == [
         "15,000.00 overdue (≥ 1,000.00)", "15,000.00 overdue (≥ 10,000.00)"]
     zen = WorklistEntry.objects.get(customer=portfolio.zen)
     assert (zen.overdue_amount, zen.due_soon_amount, zen.next_action) == (0, 8000, "remind_due_soon")
@@ -75,7 +76,8 @@ def test_broken_promises_raise_and_an_open_promise_lowers(team, portfolio):  # t
 
     dupont = WorklistEntry.objects.get(customer=portfolio.dupont)
     acme = WorklistEntry.objects.get(customer=portfolio.acme)
-    assert {"text": "1 promise broken in 60 days", "points": 40, "condition": "broken_promises"} in dupont.reasons
+    assert ["broken_promises", 40, 1, 60] in dupont.reasons  # condition, points, measured, window
+    assert Reason.from_code(["broken_promises", 40, 1, 60]).text == "1 promise broken in 60 days"
     assert acme.lowered_because == ["promise"] and acme.priority == 120 // 2
     assert (acme.next_action, acme.next_action_on) == ("check_promise", AS_OF + timedelta(days=5))
     assert accounts(team.anna) == ["C-200", "C-100", "C-300"]

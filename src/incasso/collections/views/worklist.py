@@ -4,10 +4,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from incasso.audit.events import Actor
@@ -16,19 +16,9 @@ from incasso.collections.actions.worklist import complete_entry
 from incasso.collections.choices import EntryStatus
 from incasso.collections.models import Notification, Task, WorklistEntry
 from incasso.collections.queries import entries_for, latest_build_date, worklist_today
+from incasso.collections.rendering import Formats, worklist_rows
 
 ENTRIES_PER_PAGE = 50
-NEXT_ACTIONS = {
-    "follow_up": gettext_lazy("Follow up"),
-    "check_promise": gettext_lazy("Check the promise"),
-    "call": gettext_lazy("Call"),
-    "remind_due_soon": gettext_lazy("Remind before due"),
-}
-LOWERED = {
-    "promise": gettext_lazy("active promise to pay"),
-    "plan": gettext_lazy("in a payment plan"),
-    "disputed": gettext_lazy("all overdue items disputed"),
-}
 
 
 def worklist(request):  # type: ignore[no-untyped-def]
@@ -42,22 +32,21 @@ def worklist(request):  # type: ignore[no-untyped-def]
     as_of = latest_build_date(today)
     entries = entries_for(collector.pk, as_of) if as_of else WorklistEntry.objects.none()
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    for entry in rows:
-        entry.customer_id_str, entry.pk_str = f"{entry.customer_id}/", f"{entry.pk}/"
-        entry.next_action_label = NEXT_ACTIONS.get(entry.next_action, entry.next_action)
-        entry.lowered_labels = [str(LOWERED.get(code, code)) for code in entry.lowered_because]
+    entries = list(page.object_list)
+    rows = worklist_rows(
+        entries, customers_prefix=reverse("ledger:customer_list"),
+        done_prefix=reverse("collections:worklist") + "entries/", back=reverse("collections:worklist"),
+        csrf_token=get_token(request), formats=Formats(),
+    )
     done_today = WorklistEntry.objects.filter(collector=collector, as_of=as_of, status=EntryStatus.DONE).count() \
         if as_of else 0
     tasks = list(Task.objects.filter(assigned_to=collector, done_at__isnull=True).select_related("customer")
                  .order_by("due_on", "-priority")[:20])
     notices = list(Notification.objects.filter(user=collector, read_at__isnull=True)[:10])
     return render(request, "collections/worklist.html", {
-        "collector": collector, "as_of": as_of, "today": today, "page": page, "entries": rows,
+        "collector": collector, "as_of": as_of, "today": today, "page": page, "entries": entries, "rows": rows,
         "done_today": done_today, "tasks": tasks, "notices": notices, "leads": leads,
         "team": list(collectors()) if leads else [],
-        "customers_prefix": reverse("ledger:customer_list"),
-        "done_prefix": reverse("collections:worklist") + "entries/",
     })
 
 

@@ -9,11 +9,13 @@ their priority is multiplied by the strategy's ``lowered_percent``, never hidden
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from incasso.core.money import ZERO
 
@@ -81,129 +83,223 @@ class CustomerFacts:
     in_payment_plan: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why a customer is on the list: the condition, the measured value and the points."""
+class Reason(NamedTuple):
+    """Why a customer is on the list: the condition, the points, the measured value and the rule's
+    parameter (its threshold, or the window in days for broken promises).
+
+    Stored compactly on the worklist entry (``code``: ``[condition, points, value, param]``, plus the
+    team leader's label when the rule has one); the page renders the words in the reader's language
+    from the code, the CLI and the export use ``text`` (English).
+    """
 
     condition: str
-    text: str
     points: int
+    value: Decimal | int | None  # None: never contacted
+    param: Decimal | int
+    label: str = ""
+
+    @property
+    def text(self) -> str:
+        return describe_reason(self)
+
+    @property
+    def code(self) -> list:
+        """JSON-ready: money as strings (exact), counts as ints."""
+        code = [self.condition, self.points, _jsonable(self.value), _jsonable(self.param)]
+        if self.label:
+            code.append(self.label)
+        return code
+
+    @classmethod
+    def from_code(cls, code: list | dict) -> Reason:
+        """The reason stored by ``code`` (a dict of an older build keeps its English text as label)."""
+        if isinstance(code, dict):
+            return cls(str(code.get("condition", "")), int(code.get("points", 0)), None, 0, str(code.get("text", "")))
+        condition, points, value, param = code[0], int(code[1]), code[2], code[3]
+        label = code[4] if len(code) > 4 else ""
+        if condition in _MONEY_CONDITIONS:
+            value = None if value is None else Decimal(value)
+            param = Decimal(param)
+        return cls(condition, points, value, param, label)
 
 
-@dataclass(frozen=True, slots=True)
+def _jsonable(value: Decimal | int | None) -> str | int | None:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+_MONEY_CONDITIONS = frozenset({"overdue_amount", "due_soon_amount", "customer_value"})
+RISK_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
+
+
 class Score:
-    customer_id: int
-    priority: int
-    reasons: tuple[Reason, ...]
-    lowered_because: tuple[str, ...]  # "promise", "plan", "disputed"
-    overdue_amount: Decimal
+    """A scored account: its priority, the rules that fired with their measured values, the lowering.
+
+    ``reasons`` gives the ``Reason`` values; ``reasons_json`` the stored codes as one JSON text, put
+    together from pieces prepared once per rule (the build writes a hundred thousand of them).
+    """
+
+    __slots__ = ("customer_id", "priority", "_fired", "lowered_because", "overdue_amount")
+
+    def __init__(self, customer_id: int, priority: int, fired: tuple, lowered_because: tuple[str, ...],
+                 overdue_amount: Decimal) -> None:
+        self.customer_id = customer_id
+        self.priority = priority
+        self._fired = fired  # ((compiled rule, measured value), ...)
+        self.lowered_because = lowered_because  # "promise", "plan", "disputed"
+        self.overdue_amount = overdue_amount
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return tuple(Reason(rule[0], rule[3], value, rule[4], rule[5]) for rule, value in self._fired)
+
+    @property
+    def reasons_json(self) -> str:
+        """``json.dumps([r.code for r in self.reasons])``, without building them."""
+        parts = []
+        for rule, value in self._fired:
+            if value is None:
+                text = "null"
+            elif rule[8]:
+                text = f'"{value}"'
+            else:
+                text = str(value)
+            parts.append(f"{rule[7]}{text}{rule[9]}")
+        return f"[{', '.join(parts)}]"
 
     @property
     def sort_key(self) -> tuple[int, Decimal, int]:
         """Highest priority first, then the largest overdue amount, then the account id (stable)."""
         return (-self.priority, -self.overdue_amount, self.customer_id)
 
-
-def _broken_in_window(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal:
-    window = rule.window_days if rule.window_days is not None else 60
-    if window < 0:
-        raise StrategyError(f"rule {rule.condition}: window_days must not be negative")
-    return Decimal(sum(1 for d in facts.broken_promise_dates if (as_of - d).days <= window))
-
-
-def _credit_use(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal | None:
-    if facts.credit_limit <= 0:
-        return None
-    return (facts.balance / facts.credit_limit * 100).quantize(Decimal("1"))
+    def __repr__(self) -> str:
+        return f"Score({self.customer_id}, {self.priority}, {self.reasons!r}, {self.lowered_because!r})"
 
 
 _NEVER = Decimal(10**6)  # never contacted: older than any threshold
+_HUNDRED = Decimal(100)
+_ONE = Decimal(1)
 
 
-def _since_contact(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal:
-    return _NEVER if facts.last_contact_on is None else Decimal((as_of - facts.last_contact_on).days)
+def _window(rule: Rule) -> int:
+    window = rule.window_days if rule.window_days is not None else 60
+    if window < 0:
+        raise StrategyError(f"rule {rule.condition}: window_days must not be negative")
+    return window
 
 
-# What each condition measures (a table rather than a chain of comparisons: it runs 13 times for
-# each of a hundred thousand accounts in a build).
-_MEASURES = {
-    Condition.OVERDUE_AMOUNT: lambda rule, facts, as_of: facts.overdue_amount,
-    Condition.DAYS_PAST_DUE: lambda rule, facts, as_of: facts.max_days_past_due,
-    Condition.DUE_SOON_AMOUNT: lambda rule, facts, as_of: facts.due_soon_amount,
-    Condition.BROKEN_PROMISES: _broken_in_window,
-    Condition.OPEN_DISPUTES: lambda rule, facts, as_of: facts.open_disputes,
-    Condition.CREDIT_LIMIT_USE: _credit_use,
-    Condition.RISK_CLASS: lambda rule, facts, as_of: RISK_RANK.get(facts.risk_class, 0),
-    Condition.DAYS_SINCE_CONTACT: _since_contact,
-    Condition.DUNNING_LEVEL: lambda rule, facts, as_of: facts.dunning_level,
-    Condition.CUSTOMER_VALUE: lambda rule, facts, as_of: facts.customer_value,
+# Per condition: the measured value from the account's measures (see ``_measures``) and the rule's
+# parameter shown with it. A table, compiled once per strategy: scoring runs the rules of each of a
+# hundred thousand accounts in a build, so nothing per rule is looked up or formatted there.
+def _compile(strategy: Strategy) -> tuple[tuple, ...]:
+    compiled = []
+    for rule in strategy.rules:
+        try:
+            condition = Condition(rule.condition)
+        except ValueError:
+            raise StrategyError(f"unknown condition {rule.condition!r}") from None
+        param = _window(rule) if condition is Condition.BROKEN_PROMISES else rule.threshold
+        if condition not in _MONEY_CONDITIONS:
+            param = int(param)
+        money = condition in _MONEY_CONDITIONS
+        code = Reason(condition.value, rule.points, None, param, rule.label).code
+        prefix = json.dumps(code[:2], ensure_ascii=False)[:-1] + ", "
+        suffix = ", " + json.dumps(code[3:], ensure_ascii=False)[1:]
+        compiled.append((condition.value, _SLOT[condition], rule.threshold, rule.points, param, rule.label,
+                         _window(rule) if condition is Condition.BROKEN_PROMISES else None, prefix, money, suffix))
+    return tuple(compiled)
+
+
+_SLOT = {
+    Condition.OVERDUE_AMOUNT: 0, Condition.DAYS_PAST_DUE: 1, Condition.DUE_SOON_AMOUNT: 2,
+    Condition.BROKEN_PROMISES: -1, Condition.OPEN_DISPUTES: 3, Condition.CREDIT_LIMIT_USE: 4,
+    Condition.RISK_CLASS: 5, Condition.DAYS_SINCE_CONTACT: 6, Condition.DUNNING_LEVEL: 7,
+    Condition.CUSTOMER_VALUE: 8,
 }
 
 
-def _measure(rule: Rule, facts: CustomerFacts, as_of: date) -> Decimal | int | None:
-    """The value the rule compares with its threshold (None: the condition cannot hold)."""
-    try:
-        measure = _MEASURES[rule.condition]
-    except KeyError:
-        raise StrategyError(f"unknown condition {rule.condition!r}") from None
-    return measure(rule, facts, as_of)
+_COMPILED: dict[int, tuple[Strategy, tuple[tuple, ...]]] = {}
 
 
-def _money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):,.2f}"
-
-
-def describe(rule: Rule, value: Decimal | int, facts: CustomerFacts) -> str:
-    """The reason in words (English; the UI translates by condition and shows the numbers)."""
-    if rule.label:
-        return rule.label
-    n = int(value)
-    value = Decimal(value)
-    match rule.condition:
-        case Condition.OVERDUE_AMOUNT:
-            return f"{_money(value)} overdue (≥ {_money(rule.threshold)})"
-        case Condition.DAYS_PAST_DUE:
-            return f"oldest item {n} days past due (≥ {int(rule.threshold)})"
-        case Condition.DUE_SOON_AMOUNT:
-            return f"{_money(value)} falls due soon (≥ {_money(rule.threshold)})"
-        case Condition.BROKEN_PROMISES:
-            window = rule.window_days if rule.window_days is not None else 60
-            return f"{n} promise{'s' if n != 1 else ''} broken in {window} days"
-        case Condition.OPEN_DISPUTES:
-            return f"{n} open dispute{'s' if n != 1 else ''}"
-        case Condition.CREDIT_LIMIT_USE:
-            return f"credit limit {n} % used (≥ {int(rule.threshold)} %)"
-        case Condition.RISK_CLASS:
-            return f"risk class {facts.risk_class}"
-        case Condition.DAYS_SINCE_CONTACT:
-            if facts.last_contact_on is None:
-                return "never contacted"
-            return f"no contact for {n} days"
-        case Condition.DUNNING_LEVEL:
-            return f"dunning level {n}"
-        case Condition.CUSTOMER_VALUE:
-            return f"customer value {_money(value)} in 12 months"
-    return str(rule.condition)
+def compiled(strategy: Strategy) -> tuple[tuple, ...]:
+    """The strategy's rules ready to score, cached by identity (strategies are immutable values;
+    hashing one per account would cost more than scoring it)."""
+    hit = _COMPILED.get(id(strategy))
+    if hit is None or hit[0] is not strategy:
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        hit = _COMPILED[id(strategy)] = (strategy, _compile(strategy))
+    return hit[1]
 
 
 def score(facts: CustomerFacts, strategy: Strategy, *, as_of: date) -> Score:
     """Priority of one customer account under ``strategy`` as of ``as_of``, with its reasons."""
-    reasons: list[Reason] = []
-    for rule in strategy.rules:
-        value = _measure(rule, facts, as_of)
-        if value is not None and value >= rule.threshold:
-            reasons.append(Reason(str(rule.condition), describe(rule, value, facts), rule.points))
-    priority = sum(r.points for r in reasons)
-    lowered: list[str] = []
-    if facts.active_promise:
-        lowered.append("promise")
-    if facts.in_payment_plan:
-        lowered.append("plan")
-    if facts.overdue_amount > 0 and facts.disputed_overdue_amount >= facts.overdue_amount:
-        lowered.append("disputed")
+    credit_use = None
+    if facts.credit_limit > 0:
+        credit_use = int((facts.balance * _HUNDRED / facts.credit_limit).quantize(_ONE))
+    last = facts.last_contact_on
+    measures = (
+        facts.overdue_amount, facts.max_days_past_due, facts.due_soon_amount, facts.open_disputes, credit_use,
+        RISK_RANK.get(facts.risk_class, 0), _NEVER if last is None else (as_of - last).days, facts.dunning_level,
+        facts.customer_value,
+    )
+    fired = []
+    priority = 0
+    for rule in compiled(strategy):
+        window = rule[6]
+        if window is None:
+            value = measures[rule[1]]
+            if value is None or value < rule[2]:
+                continue
+            if value is _NEVER:
+                value = None
+        else:
+            value = sum(1 for d in facts.broken_promise_dates if (as_of - d).days <= window)
+            if value < rule[2]:
+                continue
+        fired.append((rule, value))
+        priority += rule[3]
+    lowered: tuple[str, ...] = ()
+    if facts.active_promise or facts.in_payment_plan or facts.disputed_overdue_amount:
+        lowered = tuple(code for code, applies in (
+            ("promise", facts.active_promise), ("plan", facts.in_payment_plan),
+            ("disputed", facts.overdue_amount > 0 and facts.disputed_overdue_amount >= facts.overdue_amount),
+        ) if applies)
     if lowered and priority > 0:
         priority = priority * strategy.lowered_percent // 100
-    return Score(facts.customer_id, priority, tuple(reasons), tuple(lowered), facts.overdue_amount)
+    return Score(facts.customer_id, priority, tuple(fired), lowered, facts.overdue_amount)
+
+
+def _money(value: Decimal) -> str:
+    return f"{Decimal(value).quantize(Decimal('0.01')):,.2f}"
+
+
+def describe_reason(reason: Reason) -> str:
+    """The reason in words, in English (the CLI and the export; the web page translates from the code)."""
+    if reason.label:
+        return reason.label
+    n = 0 if reason.value is None else int(reason.value)
+    match reason.condition:
+        case Condition.OVERDUE_AMOUNT:
+            return f"{_money(reason.value)} overdue (≥ {_money(reason.param)})"
+        case Condition.DAYS_PAST_DUE:
+            return f"oldest item {n} days past due (≥ {int(reason.param)})"
+        case Condition.DUE_SOON_AMOUNT:
+            return f"{_money(reason.value)} falls due soon (≥ {_money(reason.param)})"
+        case Condition.BROKEN_PROMISES:
+            return f"{n} promise{'s' if n != 1 else ''} broken in {int(reason.param)} days"
+        case Condition.OPEN_DISPUTES:
+            return f"{n} open dispute{'s' if n != 1 else ''}"
+        case Condition.CREDIT_LIMIT_USE:
+            return f"credit limit {n} % used (≥ {int(reason.param)} %)"
+        case Condition.RISK_CLASS:
+            return f"risk class {RISK_NAMES.get(n, n)}"
+        case Condition.DAYS_SINCE_CONTACT:
+            return "never contacted" if reason.value is None else f"no contact for {n} days"
+        case Condition.DUNNING_LEVEL:
+            return f"dunning level {n}"
+        case Condition.CUSTOMER_VALUE:
+            return f"customer value {_money(reason.value)} in 12 months"
+    return str(reason.condition)
 
 
 def choose_strategy(strategies: Sequence[Strategy], *, entity_id: int, segment: str) -> Strategy | None:

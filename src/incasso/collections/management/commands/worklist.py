@@ -18,6 +18,7 @@ from incasso.audit.events import Actor
 from incasso.collections.actions.worklist import build_worklists
 from incasso.collections.queries import entries_for, worklist_today, write_csv
 from incasso.commandline import parse_date
+from incasso.core.collections.strategy import Reason
 
 
 def _collector_id(username: str | None) -> int | None:
@@ -80,7 +81,7 @@ class Command(BaseCommand):
                 str(n), str(e.priority), e.customer.account, e.customer.name + marks,
                 f"{e.overdue_amount:,.2f} {e.currency}", f"{e.due_soon_amount:,.2f}", str(e.max_days_past_due),
                 f"{e.next_action} {e.next_action_on or ''}",
-                "; ".join(f"{r['text']} +{r['points']}" for r in e.reasons),
+                "; ".join(f"{r.text} +{r.points}" for r in map(Reason.from_code, e.reasons)),
             )
         if not entries:
             self.stdout.write(f"no open entries on {as_of}")
