@@ -31,6 +31,7 @@ class EventKind(models.TextChoices):
     STRATEGY_PUBLISHED = "collections.strategy", _("Collection strategy published")
     WORKLIST_BUILT = "collections.worklist", _("Worklists built")
     WORKLIST_ENTRY_DONE = "collections.entry_done", _("Worklist entry done")
+    NOTICES_READ = "collections.notices_read", _("Alerts marked as read")
     PLAN_PROPOSED = "collections.plan_proposed", _("Payment plan proposed")
     PLAN_APPROVED = "collections.plan_approved", _("Payment plan approved")
     PLAN_REJECTED = "collections.plan_rejected", _("Payment plan rejected")
