@@ -15,7 +15,7 @@ as they are; ``status_for`` gives the HTTP status of a code.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from ninja import Field, Router, Schema
@@ -27,6 +27,10 @@ from incasso.accounts.tokens import TokenError, revoke_api_token, user_for_token
 from incasso.audit.events import Actor
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
+MAX_ID = 2**63 - 1  # a database id (bigint): larger numbers are refused as invalid, not sent to SQL
+
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Codes of the apps' error enums (and this module's) that are not the default 422.
 _STATUS = {
@@ -88,12 +92,25 @@ def require(request: Any, permission: str, obj: Any = None, message: str = "") -
         raise ApiError("not_allowed", message or f"your role does not allow {permission}")
 
 
+def check_filters(filterset: Any) -> None:
+    """Refuse a list request whose filters the screen's FilterSet rejects: an unknown object named by
+    a filter (entity, collector, reason code) is ``404 not_found``, anything else ``422 invalid``;
+    both name the field."""
+    if filterset.is_valid():
+        return
+    field, errors = next(iter(filterset.form.errors.as_data().items()))
+    if errors[0].code == "invalid_choice":
+        value = filterset.form.data.get(field)
+        raise ApiError("not_found", f"{field} {value!r} does not exist", field=field)
+    raise ApiError("invalid", " ".join(errors[0].messages), field=field)
+
+
 def not_found(what: str) -> ApiError:
     return ApiError("not_found", f"{what} does not exist or is not visible to you")
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, description="1-based page number")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
@@ -148,7 +165,7 @@ def my_tokens(request: Any) -> list[ApiToken]:
 
 
 @router.delete("/me/tokens/{token_id}", response={200: TokenOut, **ERRORS}, summary="Revoke one of your tokens")
-def revoke_my_token(request: Any, token_id: int) -> ApiToken:
+def revoke_my_token(request: Any, token_id: ObjectId) -> ApiToken:
     try:
         return revoke_api_token(token_id, by=Actor.of(request.user), owner=request.user)
     except TokenError as error:

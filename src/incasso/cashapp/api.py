@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Count, Prefetch, Q
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from incasso.accounts.api import ERRORS, ApiError, PageOut, PageQuery, page_body, page_of, require
+from incasso.accounts.api import ERRORS, ApiError, ObjectId, PageOut, PageQuery, page_body, page_of, require
 from incasso.audit.events import Actor
 from incasso.cashapp.actions import apply_match, import_statement_bytes, reject_match, unapply
 from incasso.cashapp.choices import LineState, ProposalStatus
@@ -83,16 +83,16 @@ class ImportOut(Schema):
 
 @router.post("/cash/files", response={201: ImportOut, **ERRORS},
              summary="Import a bank statement file (camt.053/054, MT940, BAI2, CODA, Norma 43, CFONB120)")
-def import_file(request: Any, file: File[UploadedFile], dry_run: bool = False) -> tuple[int, dict[str, Any]]:
+def import_file(request: Any, file: File[UploadedFile], dry_run: bool = False) -> Status[dict[str, Any]]:
     _actor(request)
     try:
         report = import_statement_bytes(file.read(), file.name or "upload", by=Actor.of(request.user),
                                         dry_run=dry_run)
     except ParseError as error:
         raise ApiError("unreadable_file", str(error), field="file") from None
-    return 201, {"file_id": report.file_pk, "file_name": report.file_name, "dry_run": report.dry_run,
-                 "already_imported": report.already_imported, "lines_added": report.lines_added,
-                 "duplicates": report.duplicates, "warnings": report.warnings, "summary": report.summary()}
+    return Status(201, {"file_id": report.file_pk, "file_name": report.file_name, "dry_run": report.dry_run,
+                        "already_imported": report.already_imported, "lines_added": report.lines_added,
+                        "duplicates": report.duplicates, "warnings": report.warnings, "summary": report.summary()})
 
 
 class AllocationOut(Schema):
@@ -138,7 +138,7 @@ class BankLinePageOut(PageOut):
 class LineQuery(Schema):
     state: Literal["unmatched", "proposed", "applied", "partial", "ignored", "all"] | None = Field(
         None, description="default: the lines to work (unmatched, proposed, partially applied)")
-    entity: int | None = Field(None, description="legal entity id")
+    entity: ObjectId | None = Field(None, description="legal entity id")
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = Field(None, description="counterparty, remittance text, reference, bank reference, account")
@@ -213,7 +213,7 @@ class ApplyIn(Schema):
 
 @router.post("/cash/proposals/{proposal_id}/apply", response={200: BankLineOut, **ERRORS},
              summary="Accept a queued match proposal: the line is applied as proposed, once")
-def apply_proposal(request: Any, proposal_id: int, payload: ApplyIn) -> dict[str, Any]:
+def apply_proposal(request: Any, proposal_id: ObjectId, payload: ApplyIn) -> dict[str, Any]:
     _actor(request)
     proposal = apply_match(proposal_id, by=Actor.of(request.user),
                            idempotency_key=payload.idempotency_key or uuid.uuid4().hex)
@@ -226,7 +226,7 @@ class ReasonIn(Schema):
 
 @router.post("/cash/proposals/{proposal_id}/reject", response={200: BankLineOut, **ERRORS},
              summary="Turn a proposal down, with the reason; the line goes back to unmatched")
-def reject_proposal(request: Any, proposal_id: int, payload: ReasonIn) -> dict[str, Any]:
+def reject_proposal(request: Any, proposal_id: ObjectId, payload: ReasonIn) -> dict[str, Any]:
     _actor(request)
     proposal = reject_match(proposal_id, by=Actor.of(request.user), reason=payload.reason)
     return _line_by_id(proposal.line_id)
@@ -234,7 +234,7 @@ def reject_proposal(request: Any, proposal_id: int, payload: ReasonIn) -> dict[s
 
 @router.post("/cash/lines/{line_id}/unapply", response={200: BankLineOut, **ERRORS},
              summary="Take a line's application back; the payment stays as unapplied cash")
-def unapply_line(request: Any, line_id: int, payload: ReasonIn) -> dict[str, Any]:
+def unapply_line(request: Any, line_id: ObjectId, payload: ReasonIn) -> dict[str, Any]:
     _actor(request)
     if not BankLine.objects.filter(pk=line_id).exists():
         raise ApiError("not_found", f"bank line {line_id} does not exist")

@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
-from incasso.accounts.api import ERRORS, ApiError, PageOut, PageQuery, page_body, page_of, require
+from incasso.accounts.api import ERRORS, ApiError, ObjectId, PageOut, PageQuery, page_body, page_of, require
 from incasso.audit.events import Actor
 from incasso.collections.actions.activities import PromiseTerms, log_activity, record_promise
 from incasso.collections.choices import ActivityKind, Outcome
@@ -23,6 +23,14 @@ from incasso.collections.queries import entries_for, latest_build_date, worklist
 from incasso.ledger.api import visible_customer
 
 router = Router(tags=["collections"])
+
+
+class ReasonOut(Schema):
+    code: str | None = Field(description="the strategy condition that scored, e.g. days_past_due")
+    points: int
+    value: Any = Field(None, description="the account's value for the condition")
+    threshold: Any = Field(None, description="the strategy's threshold it was compared with")
+    text: str | None = Field(None, description="the reason in words, for entries built before reason codes")
 
 
 class WorklistEntryOut(Schema):
@@ -43,7 +51,7 @@ class WorklistEntryOut(Schema):
     escalated: bool
     substitute_for: str | None
     lowered_because: list[str]
-    reasons: list[dict[str, Any]] = Field(description="why the account is on the list, with the points of each")
+    reasons: list[ReasonOut] = Field(description="why the account is on the list, with the points of each")
     status: str
 
 
@@ -58,6 +66,16 @@ class WorklistQuery(Schema):
     include_done: bool = False
 
 
+def _reason(stored: Any) -> dict[str, Any]:
+    """A stored reason: ``[code, points, value, threshold]`` (reason codes) or ``{"text", "points"}``."""
+    if isinstance(stored, dict):
+        return {"code": stored.get("code"), "points": stored.get("points", 0), "value": stored.get("value"),
+                "threshold": stored.get("threshold"), "text": stored.get("text")}
+    code, points, *rest = stored
+    return {"code": code, "points": points, "value": rest[0] if rest else None,
+            "threshold": rest[1] if len(rest) > 1 else None, "text": None}
+
+
 def _entry(entry: WorklistEntry) -> dict[str, Any]:
     return {
         "id": entry.pk, "as_of": entry.as_of, "collector": entry.collector.get_username(),
@@ -67,7 +85,8 @@ def _entry(entry: WorklistEntry) -> dict[str, Any]:
         "max_days_past_due": entry.max_days_past_due, "next_action": entry.next_action,
         "next_action_on": entry.next_action_on, "escalated": entry.escalated,
         "substitute_for": entry.substitute_for.get_username() if entry.substitute_for_id else None,
-        "lowered_because": list(entry.lowered_because), "reasons": list(entry.reasons), "status": entry.status,
+        "lowered_because": list(entry.lowered_because), "reasons": [_reason(r) for r in entry.reasons],
+        "status": entry.status,
     }
 
 
@@ -91,7 +110,7 @@ def worklist(request: Any, query: Query[WorklistQuery], paging: Query[PageQuery]
 class PromiseIn(Schema):
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
     promised_date: date
-    item_ids: list[int] = Field(default_factory=list, description="the invoices the promise covers")
+    item_ids: list[ObjectId] = Field(default_factory=list, description="the invoices the promise covers")
     tolerance_days: int = Field(3, ge=0, le=60)
 
 
@@ -99,8 +118,8 @@ class ActivityIn(Schema):
     kind: ActivityKind
     outcome: Outcome
     note: str = Field("", max_length=4000)
-    contact_id: int | None = None
-    item_ids: list[int] = Field(default_factory=list)
+    contact_id: ObjectId | None = None
+    item_ids: list[ObjectId] = Field(default_factory=list)
     follow_up_on: date | None = None
     promise: PromiseIn | None = Field(None, description="a promise to pay made during this contact")
 
@@ -156,7 +175,7 @@ def _terms(promise: PromiseIn) -> PromiseTerms:
 
 @router.post("/customers/{customer_id}/activities", response={201: ActivityOut, **ERRORS},
              summary="Log a call, e-mail, meeting or note (with a promise to pay when one was made)")
-def create_activity(request: Any, customer_id: int, payload: ActivityIn) -> tuple[int, dict[str, Any]]:
+def create_activity(request: Any, customer_id: ObjectId, payload: ActivityIn) -> Status[dict[str, Any]]:
     customer = visible_customer(request, customer_id, permission="collections.work_customer")
     activity = log_activity(
         customer.pk, kind=payload.kind, outcome=payload.outcome, occurred_on=worklist_today(),
@@ -165,7 +184,7 @@ def create_activity(request: Any, customer_id: int, payload: ActivityIn) -> tupl
         promise=_terms(payload.promise) if payload.promise is not None else None,
     )
     promise = activity.promises.prefetch_related("lines").first() if payload.promise is not None else None
-    return 201, _activity(activity, promise)
+    return Status(201, _activity(activity, promise))
 
 
 class ActivityPageOut(PageOut):
@@ -174,7 +193,7 @@ class ActivityPageOut(PageOut):
 
 @router.get("/customers/{customer_id}/activities", response={200: ActivityPageOut, **ERRORS},
             summary="The contact history of a customer, newest first")
-def activity_list(request: Any, customer_id: int, paging: Query[PageQuery]) -> dict[str, Any]:
+def activity_list(request: Any, customer_id: ObjectId, paging: Query[PageQuery]) -> dict[str, Any]:
     customer = visible_customer(request, customer_id)
     activities = (Activity.objects.filter(customer=customer).select_related("created_by")
                   .order_by("-occurred_on", "-id"))
@@ -184,10 +203,10 @@ def activity_list(request: Any, customer_id: int, paging: Query[PageQuery]) -> d
 
 @router.post("/customers/{customer_id}/promises", response={201: PromiseOut, **ERRORS},
              summary="Record a promise to pay on its own")
-def create_promise(request: Any, customer_id: int, payload: PromiseIn) -> tuple[int, dict[str, Any]]:
+def create_promise(request: Any, customer_id: ObjectId, payload: PromiseIn) -> Status[dict[str, Any]]:
     customer = visible_customer(request, customer_id, permission="collections.work_customer")
     promise = record_promise(customer.pk, _terms(payload), taken_on=worklist_today(), by=Actor.of(request.user))
-    return 201, _promise(Promise.objects.prefetch_related("lines").get(pk=promise.pk))
+    return Status(201, _promise(Promise.objects.prefetch_related("lines").get(pk=promise.pk)))
 
 
 class PromisePageOut(PageOut):
@@ -196,7 +215,7 @@ class PromisePageOut(PageOut):
 
 @router.get("/customers/{customer_id}/promises", response={200: PromisePageOut, **ERRORS},
             summary="Promises to pay of a customer, newest first")
-def promise_list(request: Any, customer_id: int, paging: Query[PageQuery]) -> dict[str, Any]:
+def promise_list(request: Any, customer_id: ObjectId, paging: Query[PageQuery]) -> dict[str, Any]:
     customer = visible_customer(request, customer_id)
     promises = Promise.objects.filter(customer=customer).prefetch_related("lines").order_by("-taken_on", "-id")
     count, rows = page_of(promises, paging)

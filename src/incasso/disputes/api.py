@@ -12,9 +12,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
-from incasso.accounts.api import ERRORS, ApiError, PageOut, PageQuery, not_found, page_body, page_of
+from incasso.accounts.api import (
+    ERRORS,
+    ApiError,
+    ObjectId,
+    PageOut,
+    PageQuery,
+    check_filters,
+    not_found,
+    page_body,
+    page_of,
+)
 from incasso.audit.events import Actor
 from incasso.audit.models import AuditEvent
 from incasso.disputes import actions
@@ -32,13 +42,13 @@ CaseSort = Literal["deadline", "-deadline", "opened", "-opened", "amount", "-amo
 
 
 class DisputeLineIn(Schema):
-    item_id: int
+    item_id: ObjectId
     amount: Decimal = Field(description="the disputed part of the item's open amount", max_digits=18,
                             decimal_places=2)
 
 
 class DisputeIn(Schema):
-    customer_id: int
+    customer_id: ObjectId
     reason: str = Field(description="reason code, e.g. PRICE, QUANTITY", min_length=1, max_length=40)
     lines: list[DisputeLineIn] = Field(min_length=1)
     description: str = Field("", max_length=4000)
@@ -113,7 +123,7 @@ class CaseQuery(Schema):
     priority: Priority | None = None
     late: bool | None = None
     level: EscalationLevel | None = None
-    customer: int | None = Field(None, description="customer id")
+    customer: ObjectId | None = Field(None, description="customer id")
     sort: CaseSort = "deadline"
 
 
@@ -154,9 +164,7 @@ def case_list(request: Any, query: Query[CaseQuery], paging: Query[PageQuery]) -
     if query.customer is not None:
         cases = cases.filter(customer_id=query.customer)
     case_filter = CaseFilter(_filter_data(query), queryset=cases, request=request, today=today)
-    if not case_filter.is_valid():
-        field, messages = next(iter(case_filter.errors.items()))
-        raise ApiError("invalid", str(messages[0]), field=field)
+    check_filters(case_filter)
     order = SORTS[query.sort.lstrip("-")]
     count, rows = page_of(case_filter.qs.order_by(f"-{order}" if query.sort.startswith("-") else order, "id"),
                           paging)
@@ -191,20 +199,20 @@ def _detail(case: DisputeCase) -> dict[str, Any]:
 
 @router.get("/disputes/{case_id}", response={200: CaseDetailOut, **ERRORS},
             summary="One dispute case with its lines and timeline")
-def case_detail(request: Any, case_id: int) -> dict[str, Any]:
+def case_detail(request: Any, case_id: ObjectId) -> dict[str, Any]:
     return _detail(_visible_case(request, case_id))
 
 
 @router.post("/disputes", response={201: CaseDetailOut, **ERRORS},
              summary="Open a dispute case over items of one customer (disputed amount per item)")
-def open_case(request: Any, payload: DisputeIn) -> tuple[int, dict[str, Any]]:
+def open_case(request: Any, payload: DisputeIn) -> Status[dict[str, Any]]:
     visible_customer(request, payload.customer_id)
     case = actions.open_dispute(
         payload.customer_id, [(line.item_id, line.amount) for line in payload.lines], payload.reason,
         by=Actor.of(request.user), description=payload.description, source=CaseSource.API,
         priority=payload.priority, external_reference=payload.external_reference,
     )
-    return 201, _detail(_visible_case(request, case.pk))
+    return Status(201, _detail(_visible_case(request, case.pk)))
 
 
 TransitionAction = Literal["assign", "start_investigation", "wait_for_customer", "wait_for_internal", "resolve",
@@ -215,13 +223,13 @@ class TransitionIn(Schema):
     action: TransitionAction
     note: str = Field("", max_length=4000)
     department: str | None = Field(None, description="assign: department code (default: the current one)")
-    resolver_id: int | None = Field(None, description="assign: the resolver's user id")
+    resolver_id: ObjectId | None = Field(None, description="assign: the resolver's user id")
     resolution: Literal["accepted", "partial", "rejected"] | None = Field(None, description="resolve")
     root_cause: str | None = Field(None, description="resolve: root cause code")
     accepted_amount: Decimal | None = Field(None, description="resolve partial: the accepted part",
                                             max_digits=18, decimal_places=2)
     reason: str = Field("", max_length=500, description="reopen: why")
-    proposal_id: int | None = Field(None, description="approve_write_off / reject_write_off")
+    proposal_id: ObjectId | None = Field(None, description="approve_write_off / reject_write_off")
 
 
 def _needs(value: Any, field: str, action: str) -> Any:
@@ -232,7 +240,7 @@ def _needs(value: Any, field: str, action: str) -> Any:
 
 @router.post("/disputes/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS},
              summary="Move a case: assign, investigate, wait, resolve, close, reopen, write off")
-def transition(request: Any, case_id: int, payload: TransitionIn) -> dict[str, Any]:
+def transition(request: Any, case_id: ObjectId, payload: TransitionIn) -> dict[str, Any]:
     case = _visible_case(request, case_id)
     by = Actor.of(request.user)
     action, note = payload.action, payload.note
@@ -272,8 +280,8 @@ class NoteIn(Schema):
 
 @router.post("/disputes/{case_id}/notes", response={201: CaseDetailOut, **ERRORS},
              summary="Add a note to the case timeline")
-def add_note(request: Any, case_id: int, payload: NoteIn) -> tuple[int, dict[str, Any]]:
+def add_note(request: Any, case_id: ObjectId, payload: NoteIn) -> Status[dict[str, Any]]:
     case = _visible_case(request, case_id)
     actions.add_note(case.pk, payload.text, by=Actor.of(request.user))
-    return 201, _detail(_visible_case(request, case.pk))
+    return Status(201, _detail(_visible_case(request, case.pk)))
 

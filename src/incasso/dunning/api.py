@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
-from incasso.accounts.api import ERRORS, ApiError, PageOut, PageQuery, page_body, page_of, require
+from incasso.accounts.api import ERRORS, ApiError, ObjectId, PageOut, PageQuery, page_body, page_of, require
 from incasso.accounts.rules import has_any_role, roles_of
 from incasso.audit.events import Actor
 from incasso.core.money import quantize
@@ -134,7 +134,7 @@ def _detail(run_id: int) -> dict[str, Any]:
 
 @router.get("/dunning/runs/{run_id}", response={200: RunDetailOut, **ERRORS},
             summary="One run: letters and amounts per level and status, exceptions per reason")
-def run_detail(request: Any, run_id: int) -> dict[str, Any]:
+def run_detail(request: Any, run_id: ObjectId) -> dict[str, Any]:
     _reader(request)
     return _detail(run_id)
 
@@ -172,7 +172,7 @@ class ProposeIn(Schema):
 
 @router.post("/dunning/runs", response={202: JobOut, **ERRORS},
              summary="Propose a run as of a date: a background job (follow it at /jobs/{id})")
-def propose(request: Any, payload: ProposeIn) -> tuple[int, dict[str, Any]]:
+def propose(request: Any, payload: ProposeIn) -> Status[dict[str, Any]]:
     _reviewer(request)
     known = set(LegalEntity.objects.filter(code__in=payload.entity_codes).values_list("code", flat=True))
     unknown = sorted(set(payload.entity_codes) - known)
@@ -180,12 +180,12 @@ def propose(request: Any, payload: ProposeIn) -> tuple[int, dict[str, Any]]:
         raise ApiError("unknown_entity", f"unknown entity: {', '.join(unknown)}", field="entity_codes")
     job = queue_proposal(payload.as_of, by=Actor.of(request.user), entity_codes=payload.entity_codes,
                          segments=payload.segments)
-    return 202, _job(job)
+    return Status(202, _job(job))
 
 
 @router.post("/dunning/runs/{run_id}/approve", response={200: RunDetailOut, **ERRORS},
              summary="Approve a proposed run (four eyes: not by its proposer)")
-def approve(request: Any, run_id: int) -> dict[str, Any]:
+def approve(request: Any, run_id: ObjectId) -> dict[str, Any]:
     _reader(request)
     approve_run(run_id, by=Actor.of(request.user))
     return _detail(run_id)
@@ -193,7 +193,7 @@ def approve(request: Any, run_id: int) -> dict[str, Any]:
 
 @router.post("/dunning/runs/{run_id}/send", response={202: JobOut, **ERRORS},
              summary="Send an approved run: a background job (follow it at /jobs/{id})")
-def send(request: Any, run_id: int) -> tuple[int, dict[str, Any]]:
+def send(request: Any, run_id: ObjectId) -> Status[dict[str, Any]]:
     _reviewer(request)
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
@@ -203,12 +203,12 @@ def send(request: Any, run_id: int) -> tuple[int, dict[str, Any]]:
     running = JobRun.objects.filter(pk=run.job_id).first() if run.job_id else None
     if running is not None and not running.finished:
         raise ApiError("wrong_status", f"run {run_id} is being sent by job {running.pk}")
-    return 202, _job(queue_send(run_id, by=Actor.of(request.user)))
+    return Status(202, _job(queue_send(run_id, by=Actor.of(request.user))))
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, tags=["jobs"],
             summary="A background job's progress and result")
-def job_detail(request: Any, job_id: int) -> dict[str, Any]:
+def job_detail(request: Any, job_id: ObjectId) -> dict[str, Any]:
     # As the job page: any user with a role (jobs sit below the role rules in the layers).
     if not has_any_role(request.user):
         raise ApiError("not_allowed", "jobs are for users with a role")

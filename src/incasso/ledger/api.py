@@ -14,7 +14,17 @@ from typing import Any, Literal
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
-from incasso.accounts.api import ERRORS, ApiError, PageOut, PageQuery, not_found, page_body, page_of
+from incasso.accounts.api import (
+    ERRORS,
+    ApiError,
+    ObjectId,
+    PageOut,
+    PageQuery,
+    check_filters,
+    not_found,
+    page_body,
+    page_of,
+)
 from incasso.core.money import quantize
 from incasso.ledger.choices import CREDIT_KINDS, ItemKind, RiskClass
 from incasso.ledger.filters import CustomerFilter
@@ -82,8 +92,8 @@ class CustomerPageOut(PageOut):
 
 class CustomerQuery(Schema):
     q: str | None = Field(None, description="account, name or VAT id contains")
-    entity: int | None = Field(None, description="legal entity id")
-    collector: int | None = Field(None, description="collector user id")
+    entity: ObjectId | None = Field(None, description="legal entity id")
+    collector: ObjectId | None = Field(None, description="collector user id")
     segment: str | None = None
     country: str | None = None
     risk_class: RiskClass | None = None
@@ -116,11 +126,11 @@ class ItemPageOut(PageOut):
 
 
 class ItemQuery(Schema):
-    customer: int | None = Field(None, description="customer id")
+    customer: ObjectId | None = Field(None, description="customer id")
     status: Literal["open", "cleared", "all"] = "open"
     overdue: bool | None = Field(None, description="true: due before the entity's today; false: not yet due")
     kind: ItemKind | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    currency: str | None = Field(None, pattern="^[A-Z]{3}$", description="ISO code")
 
 
 def _filter_data(query: CustomerQuery) -> dict[str, str]:
@@ -156,15 +166,13 @@ def customer_list(request: Any, filters: Query[CustomerQuery], paging: Query[Pag
     todays = entity_todays()
     customers = with_balances(customers_visible_to(request.user), todays).select_related("entity", "collector")
     customer_filter = CustomerFilter(_filter_data(filters), queryset=customers, request=request)
-    if not customer_filter.is_valid():
-        field, messages = next(iter(customer_filter.errors.items()))
-        raise ApiError("invalid", str(messages[0]), field=field)
+    check_filters(customer_filter)
     count, rows = page_of(customer_filter.qs, paging)
     balances = balances_by_currency([c.pk for c in rows], todays)
     return page_body(count, paging, [_customer_row(c, balances.get(c.pk, [])) for c in rows])
 
 
-def visible_customer(request: Any, customer_id: int, *, permission: str = "ledger.view_customer") -> Customer:
+def visible_customer(request: Any, customer_id: ObjectId, *, permission: str = "ledger.view_customer") -> Customer:
     """The customer, if the user may see it (404 otherwise, as for an unknown id: no existence leak)."""
     customer = Customer.objects.select_related("entity", "collector").filter(pk=customer_id).first()
     if customer is None or not request.user.has_perm("ledger.view_customer", customer):
@@ -176,7 +184,7 @@ def visible_customer(request: Any, customer_id: int, *, permission: str = "ledge
 
 @router.get("/customers/{customer_id}", response={200: CustomerDetailOut, **ERRORS},
             summary="One customer account with balances per currency and contacts")
-def customer_detail(request: Any, customer_id: int) -> dict[str, Any]:
+def customer_detail(request: Any, customer_id: ObjectId) -> dict[str, Any]:
     visible_customer(request, customer_id)
     todays = entity_todays()
     customer = with_balances(Customer.objects.filter(pk=customer_id), todays).select_related(
@@ -216,7 +224,7 @@ def item_list(request: Any, filters: Query[ItemQuery], paging: Query[PageQuery])
     if filters.kind:
         items = items.filter(kind=filters.kind)
     if filters.currency:
-        items = items.filter(currency=filters.currency.upper())
+        items = items.filter(currency=filters.currency)
     count, rows = page_of(items.select_related("entity").order_by("due_date", "id"), paging)
     return page_body(count, paging, [item_row(item, todays) for item in rows])
 

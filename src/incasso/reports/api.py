@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
 
-from incasso.accounts.api import ERRORS, ApiError, PageOut, PageQuery, require
+from incasso.accounts.api import ERRORS, ApiError, ObjectId, PageOut, PageQuery, require
 from incasso.accounts.rules import sees_all_accounts
 from incasso.ledger.models import LegalEntity
 from incasso.reports.aging import aging_report
@@ -27,9 +27,9 @@ class AgingQuery(Schema):
     as_of: date | None = Field(None, description="default: today in each entity's timezone")
     by: Literal["customer", "entity", "collector", "currency"] = "customer"
     basis: Literal["due_date", "document_date"] = "due_date"
-    entity: int | None = Field(None, description="legal entity id")
-    reporting_currency: str | None = Field(None, min_length=3, max_length=3,
-                                           description="convert with the stored rates on the as-of date")
+    entity: ObjectId | None = Field(None, description="legal entity id")
+    reporting_currency: str | None = Field(None, pattern="^[A-Z]{3}$",
+                                           description="ISO code; convert with the stored rates on the as-of date")
 
 
 class AgingRowOut(Schema):
@@ -65,7 +65,7 @@ def aging(request: Any, query: Query[AgingQuery], paging: Query[PageQuery]) -> d
     report = aging_report(
         query.as_of, by=query.by, basis=query.basis, entity_ids=[query.entity] if query.entity else None,
         collector_id=collector_id,
-        reporting_currency=query.reporting_currency.upper() if query.reporting_currency else None,
+        reporting_currency=query.reporting_currency,
     ).quantized()
     start = (paging.page - 1) * paging.page_size
     return {

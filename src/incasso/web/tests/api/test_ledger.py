@@ -74,7 +74,7 @@ def test_validation_errors_name_the_field(world):  # type: ignore[no-untyped-def
     assert bad_page.status_code == 422
     assert bad_page.json()["code"] == "invalid" and bad_page.json()["field"] == "page"
     assert bad_sort.json()["field"] == "sort"
-    assert bad_collector.status_code == 422 and bad_collector.json()["field"] == "collector"
+    assert bad_collector.status_code == 404 and bad_collector.json()["field"] == "collector"
 
 
 def test_paging(world):  # type: ignore[no-untyped-def]
