@@ -137,7 +137,8 @@ def build(url: str, open_cases: int, closed_cases: int) -> float:
         conn.execute("""
             INSERT INTO disputes_disputecase (id, entity_id, customer_id, currency, original_amount, disputed_amount,
                 accepted_amount, reason_id, description, priority, source, owner_id, department_id, resolver_id,
-                status, opened_on, deadline, escalation_level, resolution, resolution_note, root_cause_id,
+                status, opened_on, deadline, escalation_level, highest_escalation_level, resolution, resolution_note,
+                root_cause_id,
                 resolved_on, resolved_by_id, cycle_days, closed_on, reopen_count, created_at, updated_at)
             SELECT n, entity_id, customer_id, currency, disputed, disputed,
                    CASE WHEN is_open THEN 0 WHEN n % 10 < 4 THEN disputed WHEN n % 10 < 6 THEN round(disputed / 2, 2)
@@ -147,7 +148,7 @@ def build(url: str, open_cases: int, closed_cases: int) -> float:
                    CASE WHEN n % 4 = 0 THEN NULL ELSE k.resolvers[1 + n % array_length(k.resolvers, 1)] END,
                    CASE WHEN is_open THEN (ARRAY['new','assigned','investigating','waiting_customer',
                                                  'waiting_internal'])[1 + n % 5] ELSE 'closed' END,
-                   opened_on, opened_on + 14, CASE WHEN is_open THEN 0 ELSE (n % 17) % 4 END,
+                   opened_on, opened_on + 14, 0, CASE WHEN is_open THEN 0 ELSE (n % 17) % 4 END,
                    CASE WHEN is_open THEN '' ELSE (ARRAY['accepted','accepted','accepted','accepted','partial',
                         'partial','rejected','rejected','rejected','written_off'])[1 + n % 10] END, '',
                    CASE WHEN is_open THEN NULL
@@ -171,6 +172,27 @@ def build(url: str, open_cases: int, closed_cases: int) -> float:
     return time.perf_counter() - started
 
 
+# CPU of this process (time.process_time) and of its PostgreSQL backend (utime + stime from
+# /proc/<backend pid>/stat: the server runs on this machine); parallel workers are not counted.
+CPU = """
+import os, time
+def server_cpu():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+def cpu_figures(client_before, server_before):
+    server_after = server_cpu()
+    return {"client_cpu": round(time.process_time() - client_before, 3),
+            "server_cpu": None if server_before is None or server_after is None else
+            round(server_after - server_before, 3), "load": [round(x, 2) for x in os.getloadavg()]}
+"""
+
 ESCALATE = """
 import json, time
 from datetime import date
@@ -184,13 +206,17 @@ mail.outbox = []
 from incasso.audit.events import Actor
 from incasso.disputes.actions.escalation import escalate_cases
 with connection.cursor() as cursor:
-    cursor.execute("UPDATE disputes_disputecase SET escalation_level = 0, escalated_on = NULL, reminded_on = NULL "
-                   "WHERE status <> 'closed'")
-    cursor.execute("DELETE FROM audit_auditevent WHERE kind IN ('dispute.escalated', 'dispute.reminded')")
+    cursor.execute("UPDATE disputes_disputecase SET escalation_level = 0, highest_escalation_level = 0, "
+                   "escalated_on = NULL, reminded_on = NULL, deescalated_on = NULL WHERE status <> 'closed'")
+    cursor.execute("DELETE FROM audit_auditevent WHERE kind IN ('dispute.escalated', 'dispute.reminded', "
+                   "'dispute.deescalated')")
+""" + CPU + """
+server_before, client_before = server_cpu(), time.process_time()
 started = time.perf_counter()
 result = escalate_cases(date.fromisoformat("%s"), by=Actor(None, "bench"))
 seconds = time.perf_counter() - started
-print(json.dumps({"seconds": round(seconds, 3), "examined": result.examined, "reminded": result.reminded,
+print(json.dumps({"seconds": round(seconds, 3), **cpu_figures(client_before, server_before),
+                  "examined": result.examined, "reminded": result.reminded,
                   "escalated": {str(k): v for k, v in sorted(result.escalated.items())}, "mails": len(mail.outbox)}))
 """
 
@@ -199,12 +225,16 @@ import json, time
 from datetime import date
 import django
 django.setup()
+from django.db import connection
 from incasso.disputes.analytics import as_dict, dispute_analytics
+""" + CPU + """
+server_before, client_before = server_cpu(), time.process_time()
 started = time.perf_counter()
 report = dispute_analytics(date(2024, 11, 1), date(2026, 11, 20), as_of=date.fromisoformat("%s"))
 seconds = time.perf_counter() - started
 data = as_dict(report)
-print(json.dumps({"seconds": round(seconds, 3), "resolved": data["resolved_in_period"],
+print(json.dumps({"seconds": round(seconds, 3), **cpu_figures(client_before, server_before),
+                  "resolved": data["resolved_in_period"],
                   "open": data["open"]["count"], "cycle_time_days": data["cycle_time_days"],
                   "valid_share_percent": data["valid_share_percent"],
                   "disputed_invoice_share_percent": data["disputed_invoice_share_percent"]}))
@@ -239,6 +269,7 @@ def main() -> None:
     print(json.dumps({
         "open_cases": args.open, "closed_cases": args.closed, "as_of": AS_OF.isoformat(),
         "build_seconds": build_seconds,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "escalation": {**best_escalation, "runs": [r["seconds"] for r in escalations], "target_seconds": 10,
                        "ok": best_escalation["seconds"] <= 10},
         "analytics": {**best_analytics, "runs": [r["seconds"] for r in analytics], "target_seconds": 5,

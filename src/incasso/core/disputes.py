@@ -134,20 +134,47 @@ def escalation_level_for(deadline: date, as_of: date, country: str, policy: Esca
     return min(MAX_ESCALATION_LEVEL, 1 + (late - 1) // policy.step_business_days)
 
 
+def paced_level(due_level: int, current_level: int, since: date, as_of: date, country: str,
+                policy: EscalationPolicy) -> int:
+    """After a manual de-escalation on ``since`` the case climbs again from its current level, one
+    level per ``step`` business days since then (never above what its lateness calls for)."""
+    allowed = current_level + business_days_between(since, as_of, country) // policy.step_business_days
+    return max(current_level, min(due_level, allowed, MAX_ESCALATION_LEVEL))
+
+
 def decide_escalation(*, deadline: date, as_of: date, country: str, current_level: int,
-                      reminded: bool, policy: EscalationPolicy) -> EscalationDecision:
+                      reminded: bool, policy: EscalationPolicy, paced_since: date | None = None) -> EscalationDecision:
     """Escalate when the case's due level is above its current one; remind once before the deadline.
 
     A pass that was missed for a few days catches up to the due level in one step (the recipients of
-    the level reached are notified); levels never go down here: de-escalation is a human decision.
+    the level reached are notified). ``paced_since``: the later of a manual de-escalation and the
+    escalations after it; such a case climbs one level per step from there (``paced_level``). Levels
+    never go down here: see ``level_after_deadline_change`` and the de-escalation actions.
     """
     level = escalation_level_for(deadline, as_of, country, policy)
+    if paced_since is not None:
+        level = paced_level(level, current_level, paced_since, as_of, country, policy)
     late = business_days_between(deadline, as_of, country)
     remind = (
         not reminded and current_level == 0 and level == 0 and as_of <= deadline
         and business_days_between(as_of, deadline, country) <= policy.remind_before_business_days
     )
     return EscalationDecision(max(level, current_level), level > current_level, remind, late)
+
+
+def level_after_deadline_change(current_level: int, deadline: date, as_of: date, country: str,
+                                policy: EscalationPolicy) -> int:
+    """The de-escalation rule: when a case's deadline moves (extended, or pushed by the time it waited
+    for the customer) its level drops to what its lateness against the new deadline calls for, and
+    never rises here (rising is the daily pass's job, with its notifications)."""
+    return min(current_level, escalation_level_for(deadline, as_of, country, policy))
+
+
+def deadline_after_waiting(deadline: date, waited_from: date, back_on: date, country: str) -> date:
+    """The deadline of a case that waited for the customer from ``waited_from`` to ``back_on``: moved
+    by the business days it waited (the clock stops while the customer has the ball)."""
+    waited = business_days_between(waited_from, back_on, country)
+    return add_business_days(deadline, waited, country) if waited else deadline
 
 
 # --- Analytics -------------------------------------------------------------------------------

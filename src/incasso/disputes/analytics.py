@@ -161,13 +161,13 @@ class ResolvedGroups:
 
 
 _SET_COLUMNS = ("reason_id", "resolved_by_id", "entity_id", "root_cause_id", "department_id", "currency", "resolution",
-                "escalation_level", "cycle_days")
+                "highest_escalation_level", "cycle_days")
 _SETS = {
     "overall": ("cycle_days",),
     **{b: (_FIELD[b], "cycle_days") for b in BREAKDOWNS},
     "root_causes": ("root_cause_id", "currency"),
     "resolutions": ("resolution",),
-    "levels": ("escalation_level",),
+    "levels": ("highest_escalation_level",),
 }
 
 
@@ -191,7 +191,7 @@ def _resolved_groups(resolved: Any, start: date, end: date, entity_ids: list[int
     groups.root_causes = list(resolved.values_list("root_cause_id", "currency")
                               .annotate(n=Count("id"), total=Sum("original_amount")).order_by())
     groups.resolutions = dict(resolved.values_list("resolution").annotate(n=Count("id")).order_by())
-    groups.levels = dict(resolved.values_list("escalation_level").annotate(n=Count("id")).order_by())
+    groups.levels = dict(resolved.values_list("highest_escalation_level").annotate(n=Count("id")).order_by())
     return groups
 
 
@@ -224,7 +224,7 @@ def _grouping_sets(groups: ResolvedGroups, start: date, end: date, entity_ids: l
         elif name == "resolutions":
             groups.resolutions[row[index["resolution"]]] = n
         else:
-            groups.levels[row[index["escalation_level"]]] = n
+            groups.levels[row[index["highest_escalation_level"]]] = n
 
 
 def _cycle_times(report: DisputeAnalytics, groups: ResolvedGroups) -> None:

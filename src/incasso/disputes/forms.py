@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from incasso.accounts.choices import Role
-from incasso.disputes.choices import Priority, Resolution
+from incasso.disputes.choices import EscalationLevel, Priority, Resolution
 from incasso.disputes.models import ReasonCode, ResolverDepartment, RootCauseCode
 
 
@@ -58,3 +58,14 @@ class NoteForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"))
+
+
+class ExtendDeadlineForm(forms.Form):
+    deadline = forms.DateField(label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Why (required)"), max_length=200)
+
+
+class DeescalateForm(forms.Form):
+    level = forms.TypedChoiceField(label=_("Down to level"), coerce=int, choices=[
+        (level.value, level.label) for level in EscalationLevel if level != EscalationLevel.TEAM_LEADER])
+    reason = forms.CharField(label=_("Why (required)"), max_length=200)

@@ -37,6 +37,11 @@ def is_lead(user) -> bool:  # type: ignore[no-untyped-def]
 
 
 @rules.predicate
+def is_team_leader(user) -> bool:  # type: ignore[no-untyped-def]
+    return bool(roles_of(user) & {Role.TEAM_LEADER, Role.ADMIN})
+
+
+@rules.predicate
 def on_collector_side(user) -> bool:  # type: ignore[no-untyped-def]
     return bool(roles_of(user) & COLLECTOR_SIDE)
 
@@ -75,6 +80,10 @@ rules.add_perm("disputes.confirm_case", ~is_controller & on_collector_side & (is
 rules.add_perm("disputes.reopen_case", ~is_controller & on_collector_side & (is_lead | owns_case))
 rules.add_perm("disputes.note_case", ~is_controller & has_any_role & sees_case)
 rules.add_perm("disputes.approve_write_off", ~is_controller & is_write_off_approver)
+# A new deadline: whoever may resolve the case (its resolver, department members, leads).
+rules.add_perm("disputes.extend_deadline", ~is_controller & (is_lead | (is_resolver & resolves_case)))
+# Taking a late case down a level by hand: team leaders (and admins) only.
+rules.add_perm("disputes.deescalate_case", ~is_controller & is_team_leader)
 rules.add_perm("disputes.view_analytics", has_any_role)
 rules.add_perm("disputes.bulk_assign", ~is_controller & (is_lead | is_resolver))
 rules.add_perm("disputes.bulk_resolve", ~is_controller & (is_lead | is_resolver))

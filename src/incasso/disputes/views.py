@@ -19,12 +19,21 @@ from incasso.audit.models import AuditEvent
 from incasso.core.disputes import deadline_status
 from incasso.core.money import ZERO, MoneyError, parse_amount, quantize
 from incasso.disputes import actions
+from incasso.disputes.actions import deadlines
 from incasso.disputes.analytics import as_dict, dispute_analytics
 from incasso.disputes.choices import OPEN_STATUSES, CaseStatus, Resolution, SettlementStatus, WriteOffStatus
 from incasso.disputes.errors import DisputeError
 from incasso.disputes.exports import xlsx_bytes
 from incasso.disputes.filters import SORTS, CaseFilter
-from incasso.disputes.forms import AssignForm, AttachmentForm, NoteForm, OpenCaseForm, ResolveForm
+from incasso.disputes.forms import (
+    AssignForm,
+    AttachmentForm,
+    DeescalateForm,
+    ExtendDeadlineForm,
+    NoteForm,
+    OpenCaseForm,
+    ResolveForm,
+)
 from incasso.disputes.models import CaseAttachment, DisputeCase, DisputeLine
 from incasso.disputes.queries import disputed_amounts
 from incasso.ledger.choices import CREDIT_KINDS
@@ -105,7 +114,7 @@ def case_detail(request: Any, pk: int, forms: dict[str, Any] | None = None) -> H
     forms = forms or {}
     perms = {name: user.has_perm(f"disputes.{name}", case) for name in (
         "assign_case", "investigate_case", "resolve_case", "confirm_case", "reopen_case", "note_case",
-        "approve_write_off")}
+        "approve_write_off", "extend_deadline", "deescalate_case")}
     return render(request, "disputes/case_detail.html", status=400 if forms else 200, context={
         "case": case, "line_rows": line_rows, "events_page": events_page, "settlements": settlements,
         "waiting_settlements": waiting, "credits": credits, "proposals": proposals,
@@ -121,6 +130,9 @@ def case_detail(request: Any, pk: int, forms: dict[str, Any] | None = None) -> H
                                                                   "resolver": case.resolver}),
         "resolve_form": forms.get("resolve") or ResolveForm(),
         "note_form": forms.get("note") or NoteForm(),
+        "extend_form": forms.get("extend_deadline") or ExtendDeadlineForm(initial={"deadline": case.deadline}),
+        "deescalate_form": forms.get("deescalate") or DeescalateForm(
+            initial={"level": max(case.escalation_level - 1, 0)}),
         "attachment_form": AttachmentForm(),
     })
 
@@ -157,6 +169,20 @@ def case_action(request: Any, pk: int) -> HttpResponse:
         return _run(request, case, lambda: actions.resolve_case(
             case.pk, data["resolution"], by=by, root_cause_code=data["root_cause"].code, note=data["note"],
             accepted_amount=data["accepted_amount"]), _("Case resolved."))
+    if action == "extend_deadline":
+        form = ExtendDeadlineForm(request.POST)
+        if not form.is_valid():
+            return case_detail(request, pk, {"extend_deadline": form})
+        return _run(request, case, lambda: deadlines.extend_deadline(
+            case.pk, form.cleaned_data["deadline"], by=by, reason=form.cleaned_data["reason"]),
+            _("Deadline changed."))
+    if action == "deescalate":
+        form = DeescalateForm(request.POST)
+        if not form.is_valid():
+            return case_detail(request, pk, {"deescalate": form})
+        return _run(request, case, lambda: deadlines.deescalate_case(
+            case.pk, by=by, reason=form.cleaned_data["reason"], level=form.cleaned_data["level"]),
+            _("Case de-escalated."))
     if action == "note":
         form = NoteForm(request.POST)
         if not form.is_valid():

@@ -17,9 +17,12 @@ from incasso.core.disputes import (
     add_business_days,
     age_bucket,
     business_days_between,
+    deadline_after_waiting,
     deadline_status,
     decide_escalation,
     escalation_level_for,
+    level_after_deadline_change,
+    paced_level,
     pareto,
     summarise_days,
 )
@@ -115,3 +118,38 @@ def test_pareto_sorts_descending_with_the_cumulative_share():
 def test_age_buckets():
     assert [age_bucket(d) for d in (0, 7, 8, 30, 31, 90, 91)] == ["0-7", "0-7", "8-15", "16-30", "31-60", "61-90",
                                                                    ">90"]
+
+
+# --- De-escalation -----------------------------------------------------------------------------
+# French calendar, 2026: Easter Monday 6 April is a holiday.
+
+
+def test_a_moved_deadline_lowers_the_level_to_what_the_new_lateness_calls_for_and_never_raises_it():
+    as_of = date(2026, 4, 8)
+    assert level_after_deadline_change(3, date(2026, 4, 15), as_of, "FR", POLICY) == 0  # not passed
+    assert level_after_deadline_change(3, date(2026, 4, 1), as_of, "FR", POLICY) == 2  # 4 business days late
+    assert level_after_deadline_change(1, date(2026, 3, 1), as_of, "FR", POLICY) == 1  # later: not raised here
+
+
+def test_waiting_moves_the_deadline_by_the_business_days_waited():
+    assert deadline_after_waiting(date(2026, 3, 30), date(2026, 4, 1), date(2026, 4, 8), "FR") == date(2026, 4, 3)
+    assert deadline_after_waiting(date(2026, 3, 30), date(2026, 4, 4), date(2026, 4, 6), "FR") == date(2026, 3, 30)
+
+
+def test_after_a_manual_deescalation_a_case_climbs_one_step_at_a_time():
+    since = date(2026, 4, 8)
+    assert [paced_level(3, 1, since, day, "FR", POLICY) for day in (
+        date(2026, 4, 8), date(2026, 4, 9), date(2026, 4, 10), date(2026, 4, 14))] == [1, 1, 2, 3]
+    assert paced_level(1, 0, since, date(2026, 5, 30), "FR", POLICY) == 1  # never above the lateness level
+    decision = decide_escalation(deadline=date(2026, 3, 30), as_of=date(2026, 4, 9), country="FR", current_level=1,
+                                 reminded=True, policy=POLICY, paced_since=since)
+    assert (decision.level, decision.escalate) == (1, False)
+    unpaced = decide_escalation(deadline=date(2026, 3, 30), as_of=date(2026, 4, 9), country="FR", current_level=1,
+                                reminded=True, policy=POLICY)
+    assert (unpaced.level, unpaced.escalate) == (3, True)
+
+
+@given(st.dates(date(2025, 1, 1), date(2027, 12, 31)), st.integers(0, 40), st.integers(0, 3))
+def test_a_moved_deadline_never_raises_the_level(deadline, days, level):  # type: ignore[no-untyped-def]
+    as_of = deadline + timedelta(days=days)
+    assert level_after_deadline_change(level, deadline, as_of, "DE", POLICY) <= level

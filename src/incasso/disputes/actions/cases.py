@@ -22,6 +22,7 @@ from incasso.disputes.actions.common import (
     today_of,
     transition_check,
 )
+from incasso.disputes.actions.deadlines import resume_clock, stop_clock
 from incasso.disputes.choices import CaseSource, CaseStatus, Priority
 from incasso.disputes.errors import DisputeError, DisputeErrorCode
 from incasso.disputes.models import CaseAttachment, DisputeCase, DisputeLine, ReasonCode, ResolverDepartment
@@ -146,23 +147,31 @@ def assign_case(case_id: int, *, by: Actor, department_code: str | None = None, 
     return case
 
 
-def _step(case_id: int, method: str, what: str, *, by: Actor, note: str = "") -> DisputeCase:
+def _step(case_id: int, method: str, what: str, *, by: Actor, note: str = "",
+          on_date: date | None = None) -> DisputeCase:
+    """One status step. Waiting for the customer stops the deadline clock (level back to 0); leaving
+    that state moves the deadline by the business days waited (``actions.deadlines``)."""
     case = locked_case(case_id)
     require(by, "disputes.investigate_case", case, f"{what} {case.number}")
     transition_check(case, method, what)
+    on_date = on_date or today_of(case.entity)
     before = case.status
     getattr(case, method)()
-    case.save()
     timeline(case, EventKind.DISPUTE_STATUS_CHANGED, by=by,
              message=f"{CaseStatus(before).label} -> {case.get_status_display()}" + (f": {note}" if note else ""),
-             before={"status": before}, after={"status": case.status, "note": note})
+             before={"status": before}, after={"status": case.status, "note": note, "on": on_date.isoformat()})
+    if case.status == CaseStatus.WAITING_CUSTOMER:
+        stop_clock(case, by=by, on_date=on_date)
+    elif before == CaseStatus.WAITING_CUSTOMER:
+        resume_clock(case, by=by, on_date=on_date)
+    case.save()
     return case
 
 
 @transaction.atomic
-def start_investigation(case_id: int, *, by: Actor, note: str = "") -> DisputeCase:
+def start_investigation(case_id: int, *, by: Actor, note: str = "", on_date: date | None = None) -> DisputeCase:
     """The resolver takes the case up (or back up after waiting); takes it over if nobody had it."""
-    case = _step(case_id, "start_investigation", "start investigating", by=by, note=note)
+    case = _step(case_id, "start_investigation", "start investigating", by=by, note=note, on_date=on_date)
     if case.resolver_id is None and by.user is not None:
         case.resolver = by.user
         case.save(update_fields=["resolver", "updated_at"])
@@ -170,15 +179,15 @@ def start_investigation(case_id: int, *, by: Actor, note: str = "") -> DisputeCa
 
 
 @transaction.atomic
-def wait_for_customer(case_id: int, *, by: Actor, note: str = "") -> DisputeCase:
-    """Proof of delivery, a PO number or a return is asked from the customer."""
-    return _step(case_id, "wait_for_customer", "wait for the customer", by=by, note=note)
+def wait_for_customer(case_id: int, *, by: Actor, note: str = "", on_date: date | None = None) -> DisputeCase:
+    """Proof of delivery, a PO number or a return is asked from the customer (the clock stops)."""
+    return _step(case_id, "wait_for_customer", "wait for the customer", by=by, note=note, on_date=on_date)
 
 
 @transaction.atomic
-def wait_for_internal(case_id: int, *, by: Actor, note: str = "") -> DisputeCase:
+def wait_for_internal(case_id: int, *, by: Actor, note: str = "", on_date: date | None = None) -> DisputeCase:
     """Another department (warehouse, pricing) must answer first."""
-    return _step(case_id, "wait_for_internal", "wait for an internal answer", by=by, note=note)
+    return _step(case_id, "wait_for_internal", "wait for an internal answer", by=by, note=note, on_date=on_date)
 
 
 @transaction.atomic

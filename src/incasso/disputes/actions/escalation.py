@@ -19,7 +19,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from incasso.accounts.choices import Role
@@ -27,13 +28,15 @@ from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, build, record_many
 from incasso.audit.models import AuditEvent
 from incasso.core.disputes import MAX_ESCALATION_LEVEL, EscalationPolicy, decide_escalation
-from incasso.disputes.choices import OPEN_STATUSES, EscalationLevel
+from incasso.disputes.choices import OPEN_STATUSES, CaseStatus, EscalationLevel
 from incasso.disputes.models import DisputeCase, DisputeLine, ResolverDepartment
 from incasso.disputes.notifications import send_after_commit
 from incasso.disputes.policy import escalation_policy
 from incasso.ledger.models import LegalEntity
 
 BATCH = 5000
+# The deadline clock runs in these states; waiting for the customer stops it (no reminder, no escalation).
+RUNNING_STATUSES = [status for status in OPEN_STATUSES if status != CaseStatus.WAITING_CUSTOMER]
 
 
 @dataclass
@@ -46,6 +49,7 @@ class EscalationResult:
     escalated: dict[int, int] = field(default_factory=dict)
     mails: int = 0
     amounts_followed: int = 0
+    deescalated: int = 0
 
     @property
     def escalated_total(self) -> int:
@@ -95,14 +99,19 @@ def escalate_cases(as_of: date, *, by: Actor, policy: EscalationPolicy | None = 
     policy = policy or escalation_policy()
     result = EscalationResult(as_of)
     result.amounts_followed = follow_item_amounts(by=by)
+    result.deescalated = realign_levels(as_of, by=by)
     # Reminders are due a few business days ahead: a calendar window of three times that plus a
     # week of holidays is always wide enough; the core decides exactly.
     horizon = as_of + timedelta(days=policy.remind_before_business_days * 3 + 7)
-    rows = (DisputeCase.objects.filter(status__in=list(OPEN_STATUSES), deadline__lte=horizon)
+    if connection.vendor == "postgresql":
+        mail = _escalate_set_based(as_of, horizon, by=by, policy=policy, result=result)
+        _send(mail, as_of, result)
+        return result
+    rows = (DisputeCase.objects.filter(status__in=RUNNING_STATUSES, deadline__lte=horizon)
             .filter(escalation_level__lt=MAX_ESCALATION_LEVEL)
             .filter(Q(deadline__lt=as_of) | Q(reminded_on__isnull=True))
             .values_list("pk", "deadline", "entity_id", "escalation_level", "reminded_on", "resolver_id",
-                         "department_id", "customer_id")
+                         "department_id", "customer_id", "deescalated_on", "escalated_on")
             # No ORDER BY and no server-side cursor: PostgreSQL plans a cursor for its first rows and
             # would walk the primary key over every case instead of the open cases' deadline index.
             .order_by())
@@ -119,7 +128,8 @@ def escalate_cases(as_of: date, *, by: Actor, policy: EscalationPolicy | None = 
     users = get_user_model().objects
     team_leaders = list(users.filter(groups__name=Role.TEAM_LEADER, is_active=True))
     resolvers = {u.pk: u for u in users.filter(groups__name=Role.DISPUTE_RESOLVER)}
-    decisions: dict[tuple[date, str, int, bool], Any] = {}
+    decisions: dict[tuple[date, str, int, bool, date | None], Any] = {}
+    paced: dict[tuple[int, int], list[int]] = defaultdict(list)  # (new level, from level) -> case ids
     recipients: dict[tuple[int, int, int | None], list[str]] = {}
 
     def notified(level: int, department_id: int, resolver_id: int | None) -> list[str]:
@@ -132,17 +142,24 @@ def escalate_cases(as_of: date, *, by: Actor, policy: EscalationPolicy | None = 
     now = timezone.now()
     countries = dict(LegalEntity.objects.values_list("pk", "country"))
     level_labels = {level: str(EscalationLevel(level).label) for level in EscalationLevel.values}
-    for pk, deadline, entity_id, level, reminded_on, resolver_id, department_id, customer_id in list(rows):
+    for (pk, deadline, entity_id, level, reminded_on, resolver_id, department_id, customer_id, deescalated_on,
+         escalated_on) in list(rows):
         result.examined += 1
         country = countries[entity_id]
-        key = (deadline, country, level, reminded_on is not None)
+        # A case a team leader took down by hand climbs one step at a time from then on.
+        paced_since = None if deescalated_on is None else max(deescalated_on, escalated_on or deescalated_on)
+        key = (deadline, country, level, reminded_on is not None, paced_since)
         decision = decisions.get(key)
         if decision is None:
             decision = decisions[key] = decide_escalation(deadline=deadline, as_of=as_of, country=country,
-                                                          current_level=level, reminded=key[3], policy=policy)
+                                                          current_level=level, reminded=key[3], policy=policy,
+                                                          paced_since=paced_since)
         number = f"DC-{pk:06d}"
-        if decision.escalate:
+        if decision.escalate and paced_since is not None:
+            paced[(decision.level, level)].append(pk)
+        elif decision.escalate:
             escalate_to[(decision.level, country, level)].add(deadline)
+        if decision.escalate:
             result.escalated[decision.level] = result.escalated.get(decision.level, 0) + 1
             to = notified(decision.level, department_id, resolver_id)
             for address in to:
@@ -160,18 +177,205 @@ def escalate_cases(as_of: date, *, by: Actor, policy: EscalationPolicy | None = 
                 mail[("reminder", address)].append((pk, 0, 0))
             events.append((now, by, EventKind.DISPUTE_REMINDED, pk, customer_id,
                            f"{number}: deadline reminder to {', '.join(to) or '-'}", None, {"notified": to}))
-    open_cases = DisputeCase.objects.filter(status__in=list(OPEN_STATUSES))
+    open_cases = DisputeCase.objects.filter(status__in=RUNNING_STATUSES)
     for (level, country, from_level), deadlines in escalate_to.items():
-        open_cases.filter(entity__country=country, deadline__in=sorted(deadlines), escalation_level=from_level).update(
-            escalation_level=level, escalated_on=as_of)
+        open_cases.filter(entity__country=country, deadline__in=sorted(deadlines), escalation_level=from_level,
+                          deescalated_on__isnull=True).update(
+            escalation_level=level, escalated_on=as_of,
+            highest_escalation_level=Greatest("highest_escalation_level", Value(level)))
+    for (level, from_level), pks in paced.items():
+        open_cases.filter(pk__in=pks, escalation_level=from_level).update(
+            escalation_level=level, escalated_on=as_of,
+            highest_escalation_level=Greatest("highest_escalation_level", Value(level)))
     for country, deadlines in remind.items():
         open_cases.filter(entity__country=country, deadline__in=sorted(deadlines), escalation_level=0,
                           reminded_on__isnull=True).update(reminded_on=as_of)
     _write_events(events)
+    _send(mail, as_of, result)
+    return result
+
+
+def _send(mail: dict[tuple[str, str], list[tuple[int, int, int]]], as_of: date, result: EscalationResult) -> None:
+    """One consolidated mail per (kind, recipient), sent after commit."""
     for (kind, address), cases in sorted(mail.items()):
         send_after_commit([address], *_message(kind, cases, as_of))
         result.mails += 1
-    return result
+
+
+class _Recipients:
+    """Who is told about a case at a level: the resolver (else the department's members), the
+    department's manager, its team leader (else the team leaders); e-mail addresses, cached."""
+
+    def __init__(self) -> None:
+        self.departments = {d.pk: d for d in ResolverDepartment.objects.select_related("manager", "team_leader")
+                            .prefetch_related("members")}
+        users = get_user_model().objects
+        self.team_leaders = list(users.filter(groups__name=Role.TEAM_LEADER, is_active=True))
+        self.resolvers = {u.pk: u for u in users.filter(groups__name=Role.DISPUTE_RESOLVER)}
+        self.cache: dict[tuple[int, int, int | None], list[str]] = {}
+
+    def __call__(self, level: int, department_id: int, resolver_id: int | None) -> list[str]:
+        key = (level, department_id, resolver_id)
+        if key not in self.cache:
+            who = _recipients(level, self.departments[department_id], self.resolvers.get(resolver_id or 0),
+                              self.team_leaders)
+            self.cache[key] = sorted({u.email for u in who if u is not None and u.email})
+        return self.cache[key]
+
+
+# PostgreSQL: the candidates' distinct (deadline, country, level, reminded, pacing) keys are decided in
+# Python (a few hundred, whatever the number of cases); the decisions go back as a VALUES table and one
+# statement per kind updates the cases, appends their timeline events (INSERT ... SELECT from the
+# UPDATE's RETURNING) and returns what the mails need. No case row travels to Python and back.
+_CANDIDATES = """
+    FROM disputes_disputecase c JOIN ledger_legalentity e ON e.id = c.entity_id
+    WHERE c.status = ANY(%(running)s) AND c.deadline <= %(horizon)s AND c.escalation_level < %(top)s
+      AND (c.deadline < %(as_of)s OR c.reminded_on IS NULL)"""
+_PACED = ("CASE WHEN c.deescalated_on IS NULL THEN NULL "
+          "ELSE GREATEST(c.deescalated_on, COALESCE(c.escalated_on, c.deescalated_on)) END")
+_NUMBER = "'DC-' || lpad(m.id::text, 6, '0')"
+_ESCALATE_SQL = f"""
+WITH decision(deadline, country, from_level, paced_since, level, late) AS (
+    SELECT * FROM unnest(%(d_deadline)s::date[], %(d_country)s::text[], %(d_from)s::int[], %(d_paced)s::date[],
+                         %(d_level)s::int[], %(d_late)s::int[])),
+recipient(level, department_id, resolver_id, emails) AS (
+    SELECT r.level, r.department_id, r.resolver_id, ARRAY(SELECT jsonb_array_elements_text(r.emails))
+    FROM unnest(%(r_level)s::int[], %(r_department)s::int[], %(r_resolver)s::int[], %(r_emails)s::jsonb[])
+         AS r(level, department_id, resolver_id, emails)),
+label(level, label) AS (SELECT * FROM unnest(%(l_level)s::int[], %(l_label)s::text[])),
+moved AS (
+    UPDATE disputes_disputecase c
+    SET escalation_level = d.level, escalated_on = %(as_of)s,
+        highest_escalation_level = GREATEST(c.highest_escalation_level, d.level)
+    FROM ledger_legalentity e, decision d
+    WHERE e.id = c.entity_id AND c.status = ANY(%(running)s) AND c.deadline = d.deadline AND e.country = d.country
+      AND c.escalation_level = d.from_level AND ({_PACED}) IS NOT DISTINCT FROM d.paced_since
+    RETURNING c.id, c.customer_id, c.department_id, COALESCE(c.resolver_id, 0) AS resolver_id,
+              d.from_level, d.level, d.late),
+notified AS (
+    SELECT m.*, COALESCE(r.emails, ARRAY[]::text[]) AS emails
+    FROM moved m LEFT JOIN recipient r
+      ON r.level = m.level AND r.department_id = m.department_id AND r.resolver_id = m.resolver_id),
+events AS (
+    INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, kind, subject_type, subject_id, customer_id,
+                                  message, before, after)
+    SELECT %(now)s, %(actor_id)s, %(actor_label)s, 'dispute.escalated', 'dispute', m.id::text, m.customer_id,
+           {_NUMBER} || ': ' || m.late || ' business day(s) late, escalated to level ' || m.level
+           || ' (' || l.label || '); notified ' || COALESCE(NULLIF(array_to_string(m.emails, ', '), ''), '-'),
+           jsonb_build_object('level', m.from_level),
+           jsonb_build_object('level', m.level, 'notified', to_jsonb(m.emails))
+    FROM notified m JOIN label l ON l.level = m.level)
+SELECT id, level, late, emails FROM notified
+"""
+_REMIND_SQL = f"""
+WITH due(deadline, country) AS (SELECT * FROM unnest(%(deadline)s::date[], %(country)s::text[])),
+recipient(department_id, resolver_id, emails) AS (
+    SELECT r.department_id, r.resolver_id, ARRAY(SELECT jsonb_array_elements_text(r.emails))
+    FROM unnest(%(r_department)s::int[], %(r_resolver)s::int[], %(r_emails)s::jsonb[])
+         AS r(department_id, resolver_id, emails)),
+moved AS (
+    UPDATE disputes_disputecase c SET reminded_on = %(as_of)s
+    FROM ledger_legalentity e, due d
+    WHERE e.id = c.entity_id AND c.status = ANY(%(running)s) AND c.deadline = d.deadline AND e.country = d.country
+      AND c.escalation_level = 0 AND c.reminded_on IS NULL
+    RETURNING c.id, c.customer_id, c.department_id, COALESCE(c.resolver_id, 0) AS resolver_id),
+notified AS (
+    SELECT m.*, COALESCE(r.emails, ARRAY[]::text[]) AS emails
+    FROM moved m LEFT JOIN recipient r ON r.department_id = m.department_id AND r.resolver_id = m.resolver_id),
+events AS (
+    INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, kind, subject_type, subject_id, customer_id,
+                                  message, before, after)
+    SELECT %(now)s, %(actor_id)s, %(actor_label)s, 'dispute.reminded', 'dispute', m.id::text, m.customer_id,
+           {_NUMBER} || ': deadline reminder to ' || COALESCE(NULLIF(array_to_string(m.emails, ', '), ''), '-'),
+           NULL, jsonb_build_object('notified', to_jsonb(m.emails))
+    FROM notified m)
+SELECT id, emails FROM notified
+"""
+
+
+def _escalate_set_based(as_of: date, horizon: date, *, by: Actor, policy: EscalationPolicy,
+                        result: EscalationResult) -> dict[tuple[str, str], list[tuple[int, int, int]]]:
+    params: dict[str, Any] = {"running": list(RUNNING_STATUSES), "horizon": horizon, "top": MAX_ESCALATION_LEVEL,
+                              "as_of": as_of}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.deadline, e.country, c.escalation_level, c.reminded_on IS NOT NULL, {_PACED}, "
+                       f"count(*) {_CANDIDATES} GROUP BY 1, 2, 3, 4, 5", params)
+        keys = cursor.fetchall()
+        cursor.execute(f"SELECT DISTINCT c.department_id, c.resolver_id {_CANDIDATES}", params)
+        pairs = cursor.fetchall()
+    escalations: dict[tuple[date, str, int, date | None], tuple[int, int]] = {}
+    reminders: set[tuple[date, str]] = set()
+    levels: set[int] = set()
+    for deadline, country, level, reminded, paced_since, count in keys:
+        result.examined += count
+        decision = decide_escalation(deadline=deadline, as_of=as_of, country=country, current_level=level,
+                                     reminded=reminded, policy=policy, paced_since=paced_since)
+        if decision.escalate:
+            escalations[(deadline, country, level, paced_since)] = (decision.level, decision.business_days_late)
+            levels.add(decision.level)
+        if decision.remind:
+            reminders.add((deadline, country))
+    mail: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+    if not escalations and not reminders:
+        return mail
+    notified = _Recipients()
+    common = {"running": list(RUNNING_STATUSES), "as_of": as_of, "now": timezone.now(),
+              "actor_id": by.user.pk if by.user else None, "actor_label": by.label}
+    with connection.cursor() as cursor:
+        if escalations:
+            recipients = [(level, department, resolver or 0, json.dumps(notified(level, department, resolver)))
+                          for level in sorted(levels) for department, resolver in pairs]
+            decided = list(escalations.items())
+            cursor.execute(_ESCALATE_SQL, {
+                **common,
+                "d_deadline": [k[0] for k, _v in decided], "d_country": [k[1] for k, _v in decided],
+                "d_from": [k[2] for k, _v in decided], "d_paced": [k[3] for k, _v in decided],
+                "d_level": [v[0] for _k, v in decided], "d_late": [v[1] for _k, v in decided],
+                "r_level": [r[0] for r in recipients], "r_department": [r[1] for r in recipients],
+                "r_resolver": [r[2] for r in recipients], "r_emails": [r[3] for r in recipients],
+                "l_level": list(EscalationLevel.values),
+                "l_label": [str(EscalationLevel(v).label) for v in EscalationLevel.values],
+            })
+            for pk, level, late, emails in cursor.fetchall():
+                result.escalated[level] = result.escalated.get(level, 0) + 1
+                for address in emails:
+                    mail[("escalation", address)].append((pk, level, late))
+        if reminders:
+            recipients = [(department, resolver or 0, json.dumps(notified(EscalationLevel.RESOLVER, department,
+                                                                          resolver)))
+                          for department, resolver in pairs]
+            cursor.execute(_REMIND_SQL, {
+                **common, "deadline": [d for d, _c in reminders], "country": [c for _d, c in reminders],
+                "r_department": [r[0] for r in recipients], "r_resolver": [r[1] for r in recipients],
+                "r_emails": [r[2] for r in recipients],
+            })
+            for pk, emails in cursor.fetchall():
+                result.reminded += 1
+                for address in emails:
+                    mail[("reminder", address)].append((pk, 0, 0))
+    return mail
+
+
+def realign_levels(as_of: date, *, by: Actor) -> int:
+    """The de-escalation safety net of the daily pass: an open case waiting for the customer, or whose
+    deadline is not passed (moved in the admin or by an import), goes back to level 0, with its
+    timeline event. The actions do this themselves; this catches changes made around them."""
+    stale = list(DisputeCase.objects.filter(status__in=list(OPEN_STATUSES), escalation_level__gt=0)
+                 .filter(Q(status=CaseStatus.WAITING_CUSTOMER) | Q(deadline__gte=as_of, deescalated_on__isnull=True))
+                 .values_list("pk", "customer_id", "escalation_level", "status").order_by())
+    if not stale:
+        return 0
+    now = timezone.now()
+    events = []
+    for pk, customer_id, level, status in stale:
+        why = ("waiting for the customer: the deadline clock stops" if status == CaseStatus.WAITING_CUSTOMER
+               else "the deadline is not passed")
+        events.append((now, by, EventKind.DISPUTE_DEESCALATED, pk, customer_id,
+                       f"DC-{pk:06d}: de-escalated from level {level} to 0: {why}",
+                       {"level": level}, {"level": 0, "reason": why, "on": as_of.isoformat()}))
+    DisputeCase.objects.filter(pk__in=[row[0] for row in stale]).update(escalation_level=0)
+    _write_events(events)
+    return len(stale)
 
 
 def _write_events(events: list[tuple[Any, ...]]) -> None:

@@ -19,6 +19,7 @@ from incasso.audit.events import Actor
 from incasso.core.disputes import deadline_for
 from incasso.core.money import D, quantize
 from incasso.disputes.actions.common import locked_case, require, resum, timeline, today_of, transition_check
+from incasso.disputes.actions.deadlines import reset_on_resolution
 from incasso.disputes.choices import (
     OPEN_STATUSES,
     CaseStatus,
@@ -94,6 +95,7 @@ def resolve_case(case_id: int, resolution: str, *, by: Actor, root_cause_code: s
     case.resolved_on, case.resolved_by = on_date, by.user
     case.cycle_days = (on_date - case.opened_on).days
     resum(case)
+    reset_on_resolution(case, by=by, on_date=on_date)
     case.save()
     settlement = _settle(case, SettlementKind.CREDIT_NOTE, accepted, on_date)
     timeline(case, EventKind.DISPUTE_RESOLVED, by=by,
@@ -154,6 +156,7 @@ def reopen_case(case_id: int, *, by: Actor, reason: str, on_date: date | None = 
     case.resolution, case.resolution_note = "", ""
     case.resolved_on = case.resolved_by = case.cycle_days = case.closed_on = None
     case.escalation_level, case.escalated_on, case.reminded_on = EscalationLevel.NONE, None, None
+    case.deescalated_on = None
     case.deadline = deadline_for(on_date, case.reason.target_business_days, case.entity.country)
     case.reopen_count += 1
     resum(case)
@@ -226,6 +229,7 @@ def decide_write_off(proposal_id: int, *, approve: bool, by: Actor, on_date: dat
             case.resolve()
             case.resolution, case.resolved_on, case.resolved_by = Resolution.WRITTEN_OFF, on_date, by.user
             case.cycle_days = (on_date - case.opened_on).days
+            reset_on_resolution(case, by=by, on_date=on_date)
         resum(case)
         case.save()
         settlement = _settle(case, SettlementKind.WRITE_OFF, amount, on_date)

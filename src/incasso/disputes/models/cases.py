@@ -74,6 +74,13 @@ class DisputeCase(ConcurrentTransitionMixin, models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), choices=EscalationLevel.choices,
                                                         default=EscalationLevel.NONE)
     escalated_on = models.DateField(_("last escalated on"), null=True, blank=True)
+    # Set by a team leader's manual de-escalation: from then on the case climbs one level per step
+    # again instead of jumping to the level its lateness calls for; cleared when the deadline moves.
+    deescalated_on = models.DateField(_("last de-escalated on"), null=True, blank=True)
+    # The highest level the case ever reached (the level itself goes back to 0 when the case is
+    # resolved, waits for the customer or gets a new deadline): what the analytics count.
+    highest_escalation_level = models.PositiveSmallIntegerField(
+        _("highest escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE)
     reminded_on = models.DateField(_("reminder sent on"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=12, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)

@@ -48,7 +48,7 @@ def test_the_dispute_report_for_march(history):  # type: ignore[no-untyped-def]
     assert [(r.key, int(r.value)) for r in report.pareto_count] == [("Pricing master data", 2),
                                                                     ("Customer process", 1)]
     assert report.pareto_amount["EUR"][0].value == Decimal("350.00")
-    assert report.resolutions == {"accepted": 1, "partial": 1, "rejected": 1, "written_off": 0}
+    assert report.resolutions == {"accepted": 1, "partial": 1, "rejected": 1, "written_off": 0, "withdrawn": 0}
     assert report.valid_share.quantize(Decimal("0.01")) == Decimal("66.67")
     # INV-1, INV-2 (February) are outside the period: 3 March invoices issued, 2 of them disputed
     assert (report.invoices_issued, report.invoices_disputed) == (3, 2)
