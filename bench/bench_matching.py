@@ -1,4 +1,4 @@
-"""Cash application matching benchmark (pure: no database).
+"""Cash application matching benchmark (pure, and with --database the PostgreSQL pipeline).
 
 Quality: generate a demo-profile ledger and N business days of bank statements (temp dir), parse the
 statements with the core parsers, match every credit line, and compare with bank_truth.csv, per
@@ -7,14 +7,23 @@ exactly one open item of the entity). Throughput: a synthetic ledger of ``--item
 ``--customers`` customers and ``--lines`` bank lines (fixed seed), matched in memory.
 
     .venv/bin/python bench/bench_matching.py [--days 20] [--seed 1] [--lines 100000] [--items 1000000]
+
+``--database``: the whole pipeline on PostgreSQL: a ledger and one statement written by SQL into the
+benchmark database, then ``incasso cashapp run`` as a child process (load, match, apply, audit), with
+its wall time, its CPU, the PostgreSQL server's CPU and its peak RSS (target: 100,000 lines against
+1,000,000 open items in 60 s).
+
+    .venv/bin/python bench/bench_matching.py --database [--lines 100000 --items 1000000 --customers 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -148,6 +157,165 @@ def throughput(customers: int, items: int, lines: int, seed: int) -> dict:
             "peak_rss_mb": round(rss_kb / 1024)}
 
 
+# --- Database pipeline: `incasso cashapp run` on PostgreSQL -------------------------------------------------
+
+PG_URL = os.environ.get("INCASSO_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/bench_matching")
+DB_AS_OF = date(2026, 3, 31)
+
+
+def build_database(url: str, customers: int, items: int, lines: int) -> float:
+    """A ledger of ``items`` open invoices over ``customers`` customers (each with an IBAN) and one
+    statement of ``lines`` bank credits, each paying one invoice in full: the payer's IBAN and the
+    invoice number in the text (the common case the run must apply automatically), written by SQL."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        conn.execute("SET synchronous_commit = off")
+        for table in ("cashapp_remittanceadvice", "cashapp_deduction", "cashapp_writeoff", "cashapp_matchproposal",
+                      "cashapp_bankline", "cashapp_bankaccountstatement", "cashapp_bankfile", "cashapp_cashsettings",
+                      "cashapp_bankfilemapping", "ledger_allocation", "ledger_item", "ledger_customeriban",
+                      "ledger_contact", "ledger_customer", "ledger_entitybankaccount", "ledger_legalentity",
+                      "audit_auditevent"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("SELECT setseed(0.2026)")
+        entity = conn.execute("""
+            INSERT INTO ledger_legalentity (code, name, country, currency, timezone, language, address, vat_id,
+                                            registration, phone, email, website)
+            VALUES ('FR01', 'Incasso France SAS', 'FR', 'EUR', 'Europe/Paris', 'fr', '', '', '', '', '', '')
+            RETURNING id""").fetchone()[0]
+        conn.execute("""INSERT INTO ledger_entitybankaccount (entity_id, iban, bic, bank_name, currency)
+                        VALUES (%s, 'FR7630006000011234567890189', '', '', 'EUR')""", (entity,))
+        conn.execute("""
+            INSERT INTO ledger_customer (entity_id, account, name, country, language, currency, payment_terms_days,
+                credit_limit, risk_class, segment, collector_id, vat_id, email, phone, dunning_block,
+                dunning_block_reason, legal, insolvency, created_at, updated_at)
+            SELECT %(entity)s, 'C' || lpad(n::text, 7, '0'), 'Customer ' || n || ' SA', 'FR', 'fr', 'EUR', 30, 0,
+                   'low', '', NULL, '', '', '', false, '', false, false, now(), now()
+            FROM generate_series(1, %(customers)s) AS n""", {"entity": entity, "customers": customers})
+        conn.execute("""INSERT INTO ledger_customeriban (customer_id, iban, source)
+                        SELECT id, 'FR76' || lpad(id::text, 23, '0'), 'erp' FROM ledger_customer""")
+        first = conn.execute("SELECT min(id) FROM ledger_customer").fetchone()[0]
+        conn.execute("""
+            INSERT INTO ledger_item (entity_id, customer_id, kind, number, document_date, posting_date, due_date,
+                currency, amount, open_amount, amount_entity, reference, external_id, text, last_activity_on,
+                created_at)
+            SELECT %(entity)s, %(first)s + (n %% %(customers)s), 'invoice', 'INV' || lpad(n::text, 8, '0'),
+                   g.due - 30, NULL, g.due, 'EUR', g.amount, g.amount, g.amount, '', '', '', NULL, now()
+            FROM (SELECT n, %(today)s::date - (random() * 200)::int AS due,
+                         round((50 + random() * 19950)::numeric, 2) AS amount
+                  FROM generate_series(1, %(items)s) AS n) g""",
+                     {"entity": entity, "first": first, "customers": customers, "items": items,
+                      "today": DB_AS_OF.isoformat()})
+        bank_file = conn.execute("""INSERT INTO cashapp_bankfile (file_name, sha256, size, imported_at, report)
+                                    VALUES ('bench.xml', md5(random()::text) || md5(random()::text), 0, now(), '{}')
+                                    RETURNING id""").fetchone()[0]
+        statement = conn.execute("""
+            INSERT INTO cashapp_bankaccountstatement (file_id, format, account, bank_account_id, entity_id, currency,
+                statement_id, position, opening_balance, closing_balance, balance_ok, warning_text, line_count,
+                duplicate_count, imported_at)
+            SELECT %s, 'camt.053', iban, id, entity_id, 'EUR', 'BENCH', '', NULL, NULL, NULL, '', %s, 0, now()
+            FROM ledger_entitybankaccount RETURNING id""", (bank_file, lines)).fetchone()[0]
+        # every line pays one invoice: a random sample of distinct invoices
+        conn.execute("""
+            INSERT INTO cashapp_bankline (statement_id, entity_id, position, sequence, booking_date, value_date,
+                amount, sign, currency, bank_reference, end_to_end_id, bank_transaction_code, counterparty_name,
+                counterparty_iban, structured_reference, reference_kind, remittance_text, remittance_documents,
+                dedupe_key, occurrence, state, application)
+            SELECT %(statement)s, i.entity_id, 'entry ' || row_number() OVER (), row_number() OVER (),
+                   %(today)s::date, %(today)s::date, i.open_amount, 'CRDT', 'EUR', 'B' || i.id, '', '', c.name,
+                   ci.iban, '', '', 'Paiement facture ' || i.number, '[]', 'ref:bench' || i.id, 1, 'unmatched', ''
+            FROM (SELECT * FROM ledger_item ORDER BY random() LIMIT %(lines)s) i
+            JOIN ledger_customer c ON c.id = i.customer_id
+            JOIN ledger_customeriban ci ON ci.customer_id = c.id""",
+                     {"statement": statement, "today": DB_AS_OF.isoformat(), "lines": lines})
+        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in ("ledger_item", "ledger_customer", "ledger_customeriban", "cashapp_bankline"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+    return time.perf_counter() - started
+
+
+class ServerCpu:
+    """CPU seconds of the PostgreSQL backends serving ``url`` other than our own, sampled every half second
+    from /proc while the run goes (the server runs on this machine; a backend's last half second is lost)."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self.stop.is_set():
+            pids = [r[0] for r in self.conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+            for pid in pids:
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            self.stop.wait(0.5)
+
+    def __enter__(self) -> ServerCpu:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.conn.close()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def database_pipeline(customers: int, items: int, lines: int, rebuild: bool) -> dict:
+    """``incasso cashapp run`` as a child process: wall, its CPU, the server's CPU, peak RSS, counts."""
+    import psycopg
+    from common import BIN, ensure_database, env
+
+    url = PG_URL
+    ensure_database(url)
+    with psycopg.connect(url) as conn:
+        present = conn.execute("SELECT count(*) FROM cashapp_bankline WHERE state = 'unmatched'").fetchone()[0]
+        open_items = conn.execute("SELECT count(*) FROM ledger_item WHERE open_amount > 0").fetchone()[0]
+    result: dict = {"database": "postgresql", "customers": customers, "open_items": items, "lines": lines}
+    if rebuild or present != lines or open_items < items:
+        result["data_seconds"] = round(build_database(url, customers, items, lines), 1)
+    load_before = os.getloadavg()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with ServerCpu(url) as server:
+        proc = subprocess.run([str(BIN / "incasso"), "cashapp", "run", "--as-of", DB_AS_OF.isoformat()],
+                              env=env(url), capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        sys.stderr.write(proc.stderr[-3000:])
+        raise SystemExit(proc.returncode)
+    with psycopg.connect(url) as conn:
+        states = dict(conn.execute("SELECT state, count(*) FROM cashapp_bankline GROUP BY state").fetchall())
+    result.update({
+        "run_summary": proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "",
+        "wall_seconds": round(wall, 1),
+        "client_cpu_seconds": round(children.ru_utime + children.ru_stime
+                                    - children_before.ru_utime - children_before.ru_stime, 1),
+        "server_cpu_seconds": round(server.seconds, 1),
+        "peak_rss_mb": round(children.ru_maxrss / 1024),
+        "line_states": states, "lines_per_second": round(lines / wall),
+        "target_seconds": 60, "load_average_before": load_before, "load_average_after": os.getloadavg(),
+    })
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=20)
@@ -156,7 +324,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--database", action="store_true",
+                        help="only the database pipeline: `incasso cashapp run` on PostgreSQL (INCASSO_BENCH_URL, "
+                             "default bench_matching) over --lines bank lines and --items open items")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark database's data")
     args = parser.parse_args(argv)
+    if args.database:
+        report = database_pipeline(args.customers, args.items, args.lines, args.rebuild)
+        print(f"Database pipeline: {report['lines']:,} lines against {report['open_items']:,} open items: "
+              f"wall {report['wall_seconds']} s (target 60 s), client CPU {report['client_cpu_seconds']} s, "
+              f"server CPU {report['server_cpu_seconds']} s, peak RSS {report['peak_rss_mb']} MB; "
+              f"{report['run_summary']}")
+        print(json.dumps(report, indent=2, default=str))
+        return 0 if report["wall_seconds"] <= 60 else 1
 
     meta, engine, simple = quality(args.days, args.seed)
     result: dict = {"quality": {**meta, "engine": engine.overall.as_dict(), "baseline": simple.overall.as_dict(),
