@@ -424,7 +424,11 @@ def _merge(rows: Sequence[AgingRow]) -> list[AgingRow]:
             row.group, row.currency, [a + b for a, b in zip(target.amounts, row.amounts, strict=True)],
             target.item_count + row.item_count,
         )
-    return [merged[key] for key in sorted(merged)]
+    return sorted(merged.values(), key=_row_order)
+
+
+def _row_order(row: AgingRow) -> tuple[str, str]:
+    return row.group, row.currency
 
 
 def aged_groups(as_of: date | None, by: str, basis: str, buckets: Sequence[Bucket], scope: AgingScope,
@@ -495,8 +499,9 @@ def aging_report(
         collector_id=collector_id,
     )
     by_date = entities_by_date(dated)
-    keyed = aged_groups(as_of, by, basis, buckets, scope, by_date)
-    rows = _merge([row for _key, row in keyed])
+    with _no_gc_pauses():
+        keyed = aged_groups(as_of, by, basis, buckets, scope, by_date)
+        rows = _merge([row for _key, row in keyed])
     report_date = as_of or (max(by_date) if by_date else local_date(now or timezone.now(), "UTC"))
     report = AgingReport(
         report_date, buckets, basis, rows, {code: day for code, day in sorted(dated.values())}
