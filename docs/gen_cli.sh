@@ -6,7 +6,7 @@ COMMANDS=(
   "migrate" "demo" "generate" "cycle daily"
   "import"
   "bank inspect" "bank import" "cashapp run" "cashapp export"
-  "worklist build" "worklist show" "worklist export" "promises judge"
+  "worklist build" "worklist show" "worklist export" "promises judge" "plans list" "plans show" "plans judge"
   "disputes import" "disputes escalate"
   "dunning propose" "dunning approve" "dunning send" "dunning show" "worker"
   "report aging" "report aging-snapshot" "report disputes" "report kpis" "report validate" "report run"
