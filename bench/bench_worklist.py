@@ -125,17 +125,27 @@ def build_data(url: str, customers: int, items: int) -> float:
 
 
 BUILD = """
-import json, time
+import json, os, time
 from datetime import date
+from django.db import connection
 from incasso.audit.events import Actor
 from incasso.collections.actions.worklist import build_worklists
-runs = []
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    backend = cursor.fetchone()[0]
+def server_cpu():  # the PostgreSQL backend serving this process (same machine), in seconds
+    fields = open(f"/proc/{{backend}}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+runs, cpu, server = [], [], []
 for _ in range({repeat}):
-    started = time.perf_counter()
+    started, cpu0, server0 = time.perf_counter(), time.process_time(), server_cpu()
     result = build_worklists(date.fromisoformat({today!r}), by=Actor(None, "bench"))
     runs.append(time.perf_counter() - started)
-print(json.dumps({{"runs": [round(r, 2) for r in runs], "entries": result.entries,
-                  "collectors": result.collectors, "snoozed": result.snoozed}}))
+    cpu.append(time.process_time() - cpu0)
+    server.append(server_cpu() - server0)
+print(json.dumps({{"runs": [round(r, 2) for r in runs], "python_cpu_seconds": [round(c, 2) for c in cpu],
+                  "server_cpu_seconds": [round(c, 2) for c in server], "entries": result.entries,
+                  "collectors": result.collectors, "snoozed": result.snoozed, "load_average": os.getloadavg()}}))
 """
 
 
@@ -179,6 +189,68 @@ def signed_in_sessions(url: str) -> str:
 
 
 
+SINGLE = """
+import json, os, time
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from incasso.collections.models import WorklistEntry
+user = get_user_model().objects.get(username="c01")
+client = Client()
+client.force_login(user)
+entries = WorklistEntry.objects.filter(collector=user, status="open").order_by("-as_of", "-priority")
+customer = entries.first().customer_id
+pages = {{"worklist page": "/worklist/", "customer page": f"/customers/{{customer}}/",
+          "customer collections panel": f"/worklist/customers/{{customer}}/panel/"}}
+for path in pages.values():  # warm: templates compiled, translations loaded, connection open
+    assert client.get(path).status_code == 200, path
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    backend = cursor.fetchone()[0]
+def server_cpu():
+    fields = open(f"/proc/{{backend}}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+result = {{}}
+for name, path in pages.items():
+    walls = []
+    cpu0, server0 = time.process_time(), server_cpu()
+    for _ in range({repeat}):
+        started = time.perf_counter()
+        client.get(path)
+        walls.append(time.perf_counter() - started)
+    walls.sort()
+    result[name] = {{"median_ms": round(walls[len(walls) // 2] * 1000, 1), "best_ms": round(walls[0] * 1000, 1),
+                    "python_cpu_ms": round((time.process_time() - cpu0) / {repeat} * 1000, 1),
+                    "server_cpu_ms": round((server_cpu() - server0) / {repeat} * 1000, 1)}}
+result["load_average"] = os.getloadavg()
+print(json.dumps(result))
+"""
+
+
+def single_requests(url: str, repeat: int = 30) -> dict:
+    """Each page requested alone ``repeat`` times in one process (Django's test client, no network):
+    median and best wall time, and the CPU per request in Python and in the PostgreSQL backend."""
+    proc = subprocess.run([str(BIN / "incasso"), "shell", "-c", SINGLE.format(repeat=repeat)],
+                          env={**env(url), "INCASSO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost"},
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _cpu_of_tree(pid: int) -> float:
+    """User + system CPU seconds of a process and its live children (gunicorn master and workers)."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            times = proc.cpu_times()
+            total += times.user + times.system
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
 def load_test(url: str, users: int, seconds: int) -> dict:
     """gunicorn and locust, each its own process, on loopback; p50/p95/p99 per page from locust's CSV."""
     port = free_port()
@@ -199,6 +271,7 @@ def load_test(url: str, users: int, seconds: int) -> dict:
                     break
             except OSError:
                 time.sleep(0.5)
+        load_before, app_cpu_before = os.getloadavg(), _cpu_of_tree(server.pid)
         subprocess.run(
             [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
              "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(out),
@@ -206,6 +279,7 @@ def load_test(url: str, users: int, seconds: int) -> dict:
             env={**os.environ, "BENCH_SESSIONS": signed_in_sessions(url)},
             check=False, capture_output=True, text=True,
         )
+        load_after, app_cpu = os.getloadavg(), _cpu_of_tree(server.pid) - app_cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -215,7 +289,10 @@ def load_test(url: str, users: int, seconds: int) -> dict:
             pages[row["Name"]] = {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
                                   "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]),
                                   "p99_ms": float(row["99%"]), "rps": round(float(row["Requests/s"]), 1)}
-    return {"users": users, "seconds": seconds, "pages": pages}
+    requests = sum(page["requests"] for name, page in pages.items() if name != "Aggregated")
+    return {"users": users, "seconds": seconds, "pages": pages, "load_average_before": load_before,
+            "load_average_after": load_after, "gunicorn_cpu_seconds": round(app_cpu, 1),
+            "gunicorn_cpu_ms_per_request": round(app_cpu / max(requests, 1) * 1000, 1)}
 
 
 def main() -> None:
@@ -239,6 +316,7 @@ def main() -> None:
     report["customers"], report["open_items"] = ledger_counts(url)
     report["build"] = time_build(url, 2)
     report["build_target_seconds"] = 10
+    report["single_requests"] = single_requests(url)
     if not args.no_load:
         report["load"] = load_test(url, args.users, args.seconds)
         report["load_target_p95_ms"] = 200

@@ -52,6 +52,19 @@ def _users():  # type: ignore[no-untyped-def]
     return get_user_model().objects.order_by("username")
 
 
+class EscalateForm(forms.Form):
+    """Hand an account to a senior collector by hand ("second voice")."""
+
+    account = forms.CharField(label=_("Customer account"), max_length=40)
+    senior = forms.ModelChoiceField(label=_("Senior collector"), queryset=get_user_model().objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, seniors=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if seniors is not None:
+            self.fields["senior"].queryset = seniors
+
+
 class ReassignForm(forms.Form):
     customer = forms.IntegerField(widget=forms.HiddenInput)
     collector = forms.ModelChoiceField(label=_("Collector"), queryset=_users())

@@ -53,18 +53,34 @@ class Formats:
         if "yyyy" not in pattern:  # ledgers span decades: always a four-digit year
             pattern = pattern.replace("yy", "yyyy") if "yy" in pattern else pattern.replace("y", "yyyy")
         self.date_pattern = pattern
+        # A page repeats its thresholds, day counts and amounts: each value is formatted once.
         self._dates: dict[date, str] = {}
+        self._numbers: dict[int | Decimal, str] = {}
+        self._decimals: dict[Decimal, str] = {}
+        self._money: dict[tuple[Decimal, str], str] = {}
+        self.reason_items: dict[tuple, str] = {}  # the <li> of each reason code, see ``reasons_html``
 
     def number(self, value: int | Decimal) -> str:
-        return format_decimal(value, locale=self.locale)
+        text = self._numbers.get(value)
+        if text is None:
+            text = self._numbers[value] = format_decimal(value, locale=self.locale)
+        return text
 
     def decimal2(self, value: Decimal) -> str:
-        return format_decimal(value, format="#,##0.00", locale=self.locale)
+        text = self._decimals.get(value)
+        if text is None:
+            text = self._decimals[value] = format_decimal(value, format="#,##0.00", locale=self.locale)
+        return text
 
     def money(self, value: Decimal, currency: str) -> str:
-        with suppress(MoneyError):  # an unknown currency is shown as the ERP sent it
-            value = quantize(value, currency)
-        return format_currency(value, currency, locale=self.locale)
+        key = (value, currency)
+        text = self._money.get(key)
+        if text is None:
+            amount = value
+            with suppress(MoneyError):  # an unknown currency is shown as the ERP sent it
+                amount = quantize(value, currency)
+            text = self._money[key] = format_currency(amount, currency, locale=self.locale)
+        return text
 
     def date(self, value: date | None) -> str:
         if value is None:
@@ -123,6 +139,21 @@ def reasons_of(codes: Iterable, formats: Formats) -> list[tuple[str, int]]:
     return result
 
 
+def reasons_html(codes: Iterable, formats: Formats) -> str:
+    """The ``<li>`` items of stored reason codes (each distinct code put into words once per request)."""
+    cache = formats.reason_items
+    parts = []
+    for code in codes:
+        key = tuple(code) if isinstance(code, list) else tuple(sorted(code.items()))
+        item = cache.get(key)
+        if item is None:
+            reason = Reason.from_code(code)
+            item = cache[key] = (f'<li><span>{escape(reason_text(reason, formats))}</span>'
+                                 f'<span class="pts">+{reason.points}</span></li>')
+        parts.append(item)
+    return "".join(parts)
+
+
 def worklist_rows(entries: Iterable, *, customers_prefix: str, done_prefix: str, back: str, csrf_token: str,
                   formats: Formats) -> SafeString:
     """The ``<tr>`` of each worklist entry (entries with ``customer__entity`` and ``substitute_for``
@@ -153,8 +184,7 @@ def worklist_rows(entries: Iterable, *, customers_prefix: str, done_prefix: str,
             label = LOWERED[code]() if code in LOWERED else code
             chips.append(format_html('<span class="chip chip-lowered" title="{} {}">{}</span>', lowered_title,
                                      label, label))
-        reasons = "".join(format_html('<li><span>{}</span><span class="pts">+{}</span></li>', text, points)
-                          for text, points in reasons_of(entry.reasons, formats)) or no_points
+        reasons = reasons_html(entry.reasons, formats) or no_points
         overdue = entry.overdue_amount
         overdue_cell = format_html('<span class="amt{}">{}{}</span>', _amount_classes(overdue, overdue=True),
                                    overdue_marker if overdue > 0 else "", formats.money(overdue, entry.currency))

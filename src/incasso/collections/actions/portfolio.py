@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -26,6 +27,12 @@ COLLECTING_ROLES = (Role.COLLECTOR, Role.SENIOR_COLLECTOR, Role.TEAM_LEADER)
 def collectors():  # type: ignore[no-untyped-def]
     return get_user_model().objects.filter(groups__name__in=list(COLLECTING_ROLES), is_active=True).distinct() \
         .order_by("username")
+
+
+def seniors():  # type: ignore[no-untyped-def]
+    """Who can take an escalated account: active senior collectors and team leaders."""
+    return get_user_model().objects.filter(
+        groups__name__in=[Role.SENIOR_COLLECTOR, Role.TEAM_LEADER], is_active=True).distinct().order_by("username")
 
 
 def _collector(user_id: int):  # type: ignore[no-untyped-def]
@@ -53,12 +60,22 @@ def reassign_customer(customer_id: int, collector_id: int, *, reason: str, as_of
     return customer
 
 
-def apply_assignment_rules(*, as_of: date, by: Actor) -> int:
-    """Assign every account without a manual override by the first matching rule; returns how many moved."""
+@dataclass(frozen=True)
+class Move:
+    """An account the assignment rules would give to another collector."""
+
+    customer_id: int
+    before: int | None  # collector now
+    target: int  # collector by rule
+
+
+def plan_assignment() -> list[Move]:
+    """What ``apply_assignment_rules`` would move, without moving anything (the preview screen):
+    every account without a manual override whose first matching rule names another collector."""
     rules = [core.AssignmentRule(r.collector_id, r.entity_id, r.language, r.segment, r.country, r.min_balance,
                                  r.max_balance) for r in AssignmentRule.objects.all()]
     if not rules:
-        return 0
+        return []
     manual = set(ManualAssignment.objects.values_list("customer_id", flat=True))
     moves = []
     accounts = with_balances(Customer.objects.all(), {})
@@ -68,7 +85,15 @@ def apply_assignment_rules(*, as_of: date, by: Actor) -> int:
         target = core.assign(rules, core.AccountProfile(c["pk"], c["entity_id"], c["language"], c["segment"],
                                                         c["country"], c["balance"]))
         if target is not None and target != c["collector_id"]:
-            moves.append((c["pk"], c["collector_id"], target))
+            moves.append(Move(c["pk"], c["collector_id"], target))
+    return moves
+
+
+def apply_assignment_rules(*, as_of: date, by: Actor) -> int:
+    """Assign every account without a manual override by the first matching rule; returns how many moved."""
+    moves = [(m.customer_id, m.before, m.target) for m in plan_assignment()]
+    if not moves:
+        return 0
     with transaction.atomic():
         for pk, _before, target in moves:
             Customer.objects.filter(pk=pk).update(collector_id=target)

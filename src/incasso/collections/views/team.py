@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from incasso.audit.events import Actor
-from incasso.collections.actions.portfolio import assign_task, reassign_customer, set_absence
+from incasso.collections.actions.portfolio import (
+    apply_assignment_rules,
+    assign_task,
+    escalate_customer,
+    plan_assignment,
+    reassign_customer,
+    seniors,
+    set_absence,
+)
 from incasso.collections.actions.strategies import RuleSpec, publish_strategy
 from incasso.collections.errors import CollectionsError
-from incasso.collections.forms import AbsenceForm, ReassignForm, RuleFormSet, StrategyForm, TaskForm
-from incasso.collections.models import Absence, Strategy, Task, WorklistEntry
+from incasso.collections.forms import AbsenceForm, EscalateForm, ReassignForm, RuleFormSet, StrategyForm, TaskForm
+from incasso.collections.models import Absence, AssignmentRule, Escalation, Strategy, Task, WorklistEntry
 from incasso.collections.queries import entries_for, latest_build_date, worklist_today
 from incasso.collections.views.worklist import workload
+from incasso.ledger.models import Customer
 
 
 def _leader(request) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +49,10 @@ def team(request):  # type: ignore[no-untyped-def]
     return render(request, "collections/team.html", {
         "as_of": as_of, "today": today, "workload": workload(as_of), "accounts": list(accounts),
         "collector": collector, "reassign_form": ReassignForm(), "absence_form": AbsenceForm(),
-        "task_form": TaskForm(), "absences": list(Absence.objects.filter(ends_on__gte=today)
+        "task_form": TaskForm(), "escalate_form": EscalateForm(seniors=seniors()),
+        "escalations": list(Escalation.objects.filter(closed_on__isnull=True).select_related("customer", "senior")
+                            .order_by("-escalated_on")[:20]),
+        "absences": list(Absence.objects.filter(ends_on__gte=today)
                                                   .select_related("collector", "substitute")),
         "tasks": list(Task.objects.filter(done_at__isnull=True).select_related("assigned_to", "customer")[:50]),
     })
@@ -77,6 +95,59 @@ def task(request):  # type: ignore[no-untyped-def]
         assign_task(data["collector"].pk, data["title"], data["due_on"], priority=data["priority"], by=by)
         messages.success(request, _("Task assigned."))
     return _post(request, TaskForm, act)
+
+
+@require_POST
+def escalate(request):  # type: ignore[no-untyped-def]
+    """Escalate an account to a senior collector by hand: team leaders for any account, a collector for
+    an account of their own portfolio (from the customer page)."""
+    if not request.user.has_perm("collections.view_worklist"):
+        raise PermissionDenied("Escalating is for collectors and team leaders.")
+    form = EscalateForm(request.POST, seniors=seniors())
+    back = url_has_allowed_host_and_scheme(request.POST.get("next"), allowed_hosts={request.get_host()}) \
+        and request.POST.get("next") or reverse("collections:team")
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+        return redirect(back)
+    customer = Customer.objects.filter(account=form.cleaned_data["account"].strip()).first()
+    if customer is None:
+        messages.error(request, _("No customer account %(account)s.") % {"account": form.cleaned_data["account"]})
+        return redirect(back)
+    if not request.user.has_perm("collections.lead_team") and customer.collector_id != request.user.pk:
+        raise PermissionDenied("Only the account's collector or a team leader escalates it.")
+    try:
+        escalate_customer(customer.pk, form.cleaned_data["senior"].pk, reason=form.cleaned_data["reason"],
+                          as_of=worklist_today(), by=Actor.of(request.user))
+        messages.success(request, _("%(account)s escalated to %(senior)s.") % {
+            "account": customer.account, "senior": form.cleaned_data["senior"].get_username()})
+    except CollectionsError as exc:
+        messages.error(request, exc.message)
+    return redirect(back)
+
+
+def assignment(request):  # type: ignore[no-untyped-def]
+    """Assignment rules: what applying them would move (preview), and applying them (POST)."""
+    _leader(request)
+    if request.method == "POST":
+        moved = apply_assignment_rules(as_of=worklist_today(), by=Actor.of(request.user))
+        messages.success(request, ngettext("%(n)s account moved to the collector of its rule.",
+                                           "%(n)s accounts moved to the collectors of their rules.", moved)
+                         % {"n": moved})
+        return redirect("collections:assignment")
+    moves = plan_assignment()
+    shown = moves[:PREVIEW_ROWS]
+    per_target = Counter(m.target for m in moves)
+    customers = Customer.objects.select_related("entity").in_bulk([m.customer_id for m in shown])
+    users = get_user_model().objects.in_bulk(set(per_target) | {m.before for m in shown if m.before})
+    return render(request, "collections/assignment.html", {
+        "rules": list(AssignmentRule.objects.select_related("collector", "entity")),
+        "moves": [(customers[m.customer_id], users.get(m.before), users[m.target]) for m in shown],
+        "total": len(moves), "shown": len(shown),
+        "per_target": [(users[pk], n) for pk, n in per_target.most_common()],
+    })
+
+
+PREVIEW_ROWS = 200
 
 
 def strategies(request):  # type: ignore[no-untyped-def]

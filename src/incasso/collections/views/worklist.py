@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from incasso.audit.events import Actor
+from incasso.collections.actions.notices import mark_notifications_read
 from incasso.collections.actions.portfolio import collectors, complete_task
 from incasso.collections.actions.worklist import complete_entry
 from incasso.collections.choices import EntryStatus
@@ -72,7 +72,7 @@ def task_done(request, pk: int):  # type: ignore[no-untyped-def]
 
 @require_POST
 def notices_read(request):  # type: ignore[no-untyped-def]
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    mark_notifications_read(request.user.pk, by=Actor.of(request.user))
     return redirect("collections:worklist")
 
 
