@@ -50,7 +50,7 @@ from incasso.core.money import ZERO, quantize
 from incasso.disputes.errors import DisputeError
 from incasso.ledger.actions import allocate, reverse_allocation
 from incasso.ledger.actions.cash import create_difference_item, create_payment_item
-from incasso.ledger.choices import CREDIT_KINDS, AllocationSource
+from incasso.ledger.choices import CREDIT_KINDS, AllocationSource, ItemKind
 from incasso.ledger.models import Allocation, Customer, Item
 
 
@@ -72,6 +72,9 @@ def _today(line: BankLine) -> date:
 
 def _next_number(entity_id: int, base: str) -> str:
     """``base``, or ``base-2``, ``base-3``... when a line was applied, unapplied and applied again."""
+    # The usual case first, by the unique (entity, kind, number) index; the prefix scan only on a re-apply.
+    if not Item.objects.filter(entity_id=entity_id, kind__in=ItemKind.values, number=base).exists():
+        return base
     taken = set(Item.objects.filter(entity_id=entity_id, number__startswith=base).values_list("number", flat=True))
     if base not in taken:
         return base
