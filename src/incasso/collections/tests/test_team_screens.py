@@ -148,3 +148,23 @@ def test_the_worklist_page_shows_translated_reasons(client, team, portfolio):  #
     login(client, team.anna)
     page = client.get(reverse("collections:worklist"), HTTP_ACCEPT_LANGUAGE="fr")
     assert "jamais contacté" in page.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "de", "it", "ro", "pt"])
+def test_the_fast_number_formats_are_babels(language):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from babel.numbers import format_currency, format_decimal
+
+    from incasso.core.money import quantize
+
+    formats = Formats(language)
+    for cents in (0, 5, 99, 100_000, 123_456, 99_999_999, 123_456_789_012, 7_000_000_05):
+        value = Decimal(cents) / 100
+        assert formats.decimal2(value) == format_decimal(value, format="#,##0.00", locale=formats.locale)
+        assert formats.number(cents) == format_decimal(cents, locale=formats.locale)
+        for currency in ("EUR", "RON", "USD", "JPY"):
+            expected = format_currency(quantize(value, currency), currency, locale=formats.locale)
+            assert formats.money(value, currency) == expected
+            assert formats.money(-value, currency) == format_currency(quantize(-value, currency), currency,
+                                                                       locale=formats.locale)

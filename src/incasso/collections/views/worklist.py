@@ -19,6 +19,14 @@ from incasso.collections.queries import entries_for, latest_build_date, worklist
 from incasso.collections.rendering import Formats, worklist_rows
 
 ENTRIES_PER_PAGE = 50
+# What a row shows (``rendering.worklist_rows``): fetching whole customers and users costs more than
+# rendering them.
+ROW_FIELDS = (
+    "as_of", "collector_id", "customer_id", "priority", "currency", "overdue_amount", "due_soon_amount",
+    "max_days_past_due", "reasons", "lowered_because", "next_action", "next_action_on", "escalated", "status",
+    "customer__name", "customer__account", "customer__entity__code", "substitute_for__username",
+    "substitute_for__first_name", "substitute_for__last_name",
+)
 
 
 def worklist(request):  # type: ignore[no-untyped-def]
@@ -30,7 +38,8 @@ def worklist(request):  # type: ignore[no-untyped-def]
     if leads and request.GET.get("collector"):
         collector = get_object_or_404(collectors(), username=request.GET["collector"])
     as_of = latest_build_date(today)
-    entries = entries_for(collector.pk, as_of) if as_of else WorklistEntry.objects.none()
+    entries = entries_for(collector.pk, as_of).select_related(None).select_related(
+        "customer__entity", "substitute_for").only(*ROW_FIELDS) if as_of else WorklistEntry.objects.none()
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     entries = list(page.object_list)
     rows = worklist_rows(
