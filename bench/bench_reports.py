@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bench_aging")
+PG_URL = os.environ.get("BENCH_REPORTS_URL", "postgresql://postgres@127.0.0.1:5432/bench_reports")
 
 
 def _django(url: str) -> None:
@@ -45,6 +46,64 @@ def _django(url: str) -> None:
     import django
 
     django.setup()
+
+
+def top_up_history(cleared: int) -> dict:
+    """Bring the cleared items up to ``cleared`` (the large profile: 2,000,000) with invoices paid in
+    full by a payment each, issued over the 12 months before the data set's last month, written by
+    PostgreSQL itself (invoice, payment and allocation per pair). Idempotent: adds only what is missing."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM ledger_item WHERE open_amount = 0")
+        (have,) = cursor.fetchone()
+        pairs = max(0, (cleared - have + 1) // 2)
+        if not pairs:
+            return {"cleared_items": have, "added_pairs": 0}
+        started = time.perf_counter()
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_item")
+        (base,) = cursor.fetchone()
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_allocation")
+        (base_allocation,) = cursor.fetchone()
+        cursor.execute("SELECT MIN(id), MAX(id) FROM ledger_customer")
+        low, high = cursor.fetchone()
+        cursor.execute("SELECT setseed(0.2026)")
+        cursor.execute(f"""
+            CREATE TEMP TABLE topup AS
+            SELECT n, {int(low)} + (random() * ({int(high)} - {int(low)}))::int AS customer_id,
+                   DATE '2026-10-31' - (random() * 365)::int AS doc,
+                   1 + (random() * 90)::int AS lag,
+                   round((50 + random() * 19950)::numeric, 2) AS amount
+            FROM generate_series(1, {int(pairs)}) AS n""")
+        cursor.execute(f"""
+            INSERT INTO ledger_item (id, entity_id, customer_id, kind, number, document_date, posting_date,
+                due_date, currency, amount, open_amount, amount_entity, reference, external_id, text,
+                last_activity_on, created_at)
+            SELECT {int(base)} + 2 * t.n - 1, c.entity_id, c.id, 'invoice', 'HIN' || lpad(t.n::text, 9, '0'), t.doc,
+                   NULL::date, t.doc + 30, c.currency, t.amount, 0, t.amount, '', '', '', LEAST(t.doc + t.lag, DATE
+                   '2026-11-20'), now()
+            FROM topup t JOIN ledger_customer c ON c.id = t.customer_id
+            UNION ALL
+            SELECT {int(base)} + 2 * t.n, c.entity_id, c.id, 'payment', 'HPA' || lpad(t.n::text, 9, '0'),
+                   LEAST(t.doc + t.lag, DATE '2026-11-20'), NULL, LEAST(t.doc + t.lag, DATE '2026-11-20'), c.currency,
+                   t.amount, 0, t.amount, '', '', '', LEAST(t.doc + t.lag, DATE '2026-11-20'), now()
+            FROM topup t JOIN ledger_customer c ON c.id = t.customer_id""")
+        cursor.execute(f"""
+            INSERT INTO ledger_allocation (id, debit_item_id, credit_item_id, amount, currency, date, source, note,
+                idempotency_key, created_by_id, created_at, reversed_on, reversed_by_id, reversal_reason)
+            SELECT {int(base_allocation)} + t.n, {int(base)} + 2 * t.n - 1, {int(base)} + 2 * t.n, t.amount,
+                   c.currency, LEAST(t.doc + t.lag, DATE '2026-11-20'), 'erp', '', NULL, NULL, now(),
+                   NULL::date, NULL, ''
+            FROM topup t JOIN ledger_customer c ON c.id = t.customer_id""")
+        for table in ("ledger_item", "ledger_allocation"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        cursor.execute("DROP TABLE topup")
+    connection.commit() if not connection.get_autocommit() else None
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE ledger_item")
+        cursor.execute("VACUUM ANALYZE ledger_allocation")
+    return {"cleared_items": have + 2 * pairs, "added_pairs": pairs,
+            "seconds": round(time.perf_counter() - started, 1)}
 
 
 def _month(as_of: date) -> tuple[date, date]:
@@ -210,14 +269,24 @@ def main() -> None:
     parser.add_argument("--entity", default="FR01")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-pack", action="store_true")
+    parser.add_argument("--cleared", type=int, default=2_000_000, help="cleared items of the large profile")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from common import ensure_database, ledger_counts
+
+    ensure_database(args.url)
+    if ledger_counts(args.url)[1] == 0:  # the open items and first history of bench_aging.py, same seed
+        subprocess.run([sys.executable, str(ROOT / "bench" / "bench_aging.py"), "--measure", "build", "--url",
+                        args.url], check=True, capture_output=True)  # noqa: S603 - our own script
     _django(args.url)
     from incasso.ledger.models import LegalEntity
 
+    built = top_up_history(args.cleared)
     entity = LegalEntity.objects.filter(code=args.entity).first()
     if entity is None:
-        raise SystemExit(f"{args.url}: no entity {args.entity}; build the data set with bench/bench_aging.py first")
-    result: dict = {"database": args.url.rsplit("/", 1)[-1], "as_of": args.as_of.isoformat(), "sizes": sizes()}
+        raise SystemExit(f"{args.url}: no entity {args.entity}")
+    result: dict = {"database": args.url.rsplit("/", 1)[-1], "as_of": args.as_of.isoformat(), "sizes": sizes(),
+                    "history_top_up": built, "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
     ours, our_figures = measure_kpis(entity.pk, args.as_of, args.repeat)
     baseline, pandas_figures = measure_pandas(entity.pk, args.as_of, args.repeat)
     result["kpis_one_entity_one_month"] = ours

@@ -16,6 +16,7 @@ archive all render; so the numbers are the same wherever they are read.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,9 +24,11 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, Q, Sum
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from incasso.collections.models import Promise, WorklistEntry
-from incasso.core.kpi import Figure
+from incasso.core.kpi import Figure, paid_after_levels
 from incasso.reports.aging import aging_report
 from incasso.reports.controls import ControlCheck, run_checks
 from incasso.reports.kpis import KpiParams, kpi_table, kpi_trend
@@ -95,13 +98,19 @@ def period_of(pack: str, as_of: date) -> date:
     raise ValueError(f"unknown pack {pack!r}: expected one of {', '.join(PACKS)}")
 
 
-def build_pack(pack: str, as_of: date, *, entity_ids: tuple[int, ...] | None = None) -> PackResult:
-    """Build ``pack`` as of ``as_of`` (nothing after that date counts) with its control checks."""
+def build_pack(pack: str, as_of: date, *, entity_ids: tuple[int, ...] | None = None,
+               language: str | None = None) -> PackResult:
+    """Build ``pack`` as of ``as_of`` (nothing after that date counts) with its control checks.
+
+    Section titles are in ``language`` (en, fr, es, de, it, ro, pt), or in the active language (the
+    user's, on a page) when it is None."""
     start = period_of(pack, as_of)
     builders = {"daily": _daily, "weekly": _weekly, "monthly": _monthly}
-    sections = builders[pack](start, as_of, entity_ids)
+    with translation.override(language) if language else nullcontext():
+        sections = builders[pack](start, as_of, entity_ids)
+        language = translation.get_language() or "en"
     params = {"pack": pack, "as_of": as_of.isoformat(), "from": start.isoformat(),
-              "entity_ids": list(entity_ids) if entity_ids is not None else None}
+              "entity_ids": list(entity_ids) if entity_ids is not None else None, "language": language}
     return PackResult(pack, as_of, start, params, sections, run_checks(as_of, start=start, entity_ids=entity_ids))
 
 
@@ -111,7 +120,8 @@ def build_pack(pack: str, as_of: date, *, entity_ids: tuple[int, ...] | None = N
 def _aging_section(as_of: date, entity_ids: tuple[int, ...] | None) -> Section:
     report = aging_report(as_of, by="entity", entity_ids=entity_ids).quantized()
     labels = [b.label for b in report.buckets]
-    section = Section("aging", f"Aging as of {as_of.isoformat()}", ["entity", "currency", *labels, "total"],
+    title = _("Aging as of %(date)s") % {"date": as_of.isoformat()}
+    section = Section("aging", title, ["entity", "currency", *labels, "total"],
                       chart=Chart("stacked", 0, tuple(range(2, 2 + len(labels)))))
     for row in report.rows:
         section.rows.append([row.group, row.currency, *row.amounts, row.total])
@@ -125,7 +135,7 @@ def _daily(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list
     keys = sorted(set(cash) | set(credits), key=lambda k: (str(k[0]), k[1]))
     labels = group_labels("entity", {k[0] for k in keys})
     zero = Decimal("0.00")
-    cash_section = Section("cash", "Cash received and applied", [
+    cash_section = Section("cash", _("Cash received and applied"), [
         "entity", "currency", "received", "applied", "unapplied cash and credit notes"],
         chart=Chart("bar", 0, (2, 3)))
     for key in keys:
@@ -134,7 +144,7 @@ def _daily(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list
 
     by_age = kpi_loaders.open_credits_by_age(params, as_of)
     age_labels = labels | group_labels("entity", {k[0][0] for k in by_age} - set(labels))
-    unapplied = Section("unapplied", "Unapplied cash and credit balances by age", [
+    unapplied = Section("unapplied", _("Unapplied cash and credit balances by age"), [
         "entity", "currency", "kind", *(b.label for b in params.buckets), "total"],
         chart=Chart("stacked", 0, tuple(range(3, 3 + len(params.buckets)))))
     for (key, kind), amounts in sorted(by_age.items(), key=lambda e: (age_labels[e[0][0][0]], e[0][0][1], e[0][1])):
@@ -143,15 +153,16 @@ def _daily(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list
     promises = Promise.objects.select_related("customer__entity")
     if entity_ids is not None:
         promises = promises.filter(customer__entity_id__in=entity_ids)
-    due = Section("promises_due", "Promises due today", ["customer", "promised date", "currency", "amount", "status"])
+    due = Section("promises_due", _("Promises due today"),
+                  ["customer", "promised date", "currency", "amount", "status"])
     for p in promises.filter(promised_date=as_of).exclude(status="cancelled").order_by("customer__account"):
         due.rows.append([_customer(p.customer), p.promised_date, p.currency, p.amount, p.status])
-    broken = Section("promises_broken", "Promises broken", ["customer", "promised date", "currency", "amount",
+    broken = Section("promises_broken", _("Promises broken"), ["customer", "promised date", "currency", "amount",
                                                             "arrived"])
     for p in promises.filter(status="broken", judged_on=as_of).order_by("customer__account"):
         broken.rows.append([_customer(p.customer), p.promised_date, p.currency, p.amount, p.arrived_amount or zero])
 
-    late = Section("disputes_late", "Disputes past their deadline", [
+    late = Section("disputes_late", _("Disputes past their deadline"), [
         "case", "customer", "currency", "disputed", "deadline", "days late"])
     cases = apps.get_model("disputes", "DisputeCase").objects.select_related("customer__entity").filter(
         opened_on__lte=as_of, deadline__lt=as_of).filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of))
@@ -171,12 +182,12 @@ def _customer(customer: Any) -> str:
 
 
 def _weekly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list[Section]:
-    table = kpi_table(KpiParams(start=start, end=as_of, by="collector", entity_ids=entity_ids))
+    table = kpi_table(KpiParams(start=start, end=as_of, by="collector", entity_ids=entity_ids), extras=False)
     kept: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in table.rows:
         kept[row.group][0] += row.promises.kept
         kept[row.group][1] += row.promises.judged
-    performance = Section("collectors", "Collector performance", [
+    performance = Section("collectors", _("Collector performance"), [
         "collector", "contacts", "contacts per day", "promises taken", "amount promised", "promises judged",
         "PTP kept %"], chart=Chart("bar", 0, (1, 3)), figures=(2, 6))
     activity = {a.group: a for a in table.activity}
@@ -193,7 +204,7 @@ def _weekly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> lis
     entries = WorklistEntry.objects.filter(as_of__gte=start, as_of__lte=as_of)
     if entity_ids is not None:
         entries = entries.filter(customer__entity_id__in=entity_ids)
-    completion = Section("worklist", "Worklist completion", ["collector", "entries", "done", "done %"],
+    completion = Section("worklist", _("Worklist completion"), ["collector", "entries", "done", "done %"],
                          chart=Chart("bar", 0, (3,)), figures=(3,))
     for row in entries.values("collector__username").annotate(
             total=Count("id"), done=Count("id", filter=Q(status="done"))).order_by("collector__username"):
@@ -203,21 +214,23 @@ def _weekly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> lis
 
 
 def _dunning_section(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> Section:
-    """Letters per level and status from the dunning runs of the period (when dunning is installed)."""
-    section = Section("dunning", "Dunning run results", ["level", "currency", "letters", "sent", "amount dunned"],
-                      chart=Chart("bar", 0, (2, 3)))
-    try:
-        letter = apps.get_model("dunning", "Letter")
-    except LookupError:
-        section.note = "dunning letters are not available in this installation"
-        return section
-    letters = letter.objects.filter(run__as_of__gte=start, run__as_of__lte=as_of)
-    if entity_ids is not None:
-        letters = letters.filter(customer__entity_id__in=entity_ids)
-    for row in letters.values("level", "currency").annotate(
-            count=Count("id"), sent=Count("id", filter=Q(status="sent")), amount=Sum("total")
-    ).order_by("level", "currency"):
-        section.rows.append([row["level"], row["currency"], row["count"], row["sent"], _cents(row["amount"])])
+    """Letters per level and currency sent in the week's dunning runs, and of the items whose window
+    (the letter's date + 30 days) ended in the week, how many and how much were paid within it."""
+    section = Section("dunning", _("Dunning letters per level and payment after them"), [
+        "level", "currency", "letters", "amount claimed", "items judged", "paid within 30 days",
+        "paid %", "collected %"], chart=Chart("bar", 0, (6, 7)), figures=(6, 7))
+    params = KpiParams(start=start, end=as_of, by="currency", entity_ids=entity_ids, dunning_window_days=30)
+    letters = kpi_loaders.letters_per_level(params)
+    outcomes = {}
+    for key, items in kpi_loaders.dunned_items(params).items():
+        for outcome in paid_after_levels(items, window_days=params.dunning_window_days, as_of=as_of):
+            outcomes[(key, outcome.level)] = outcome
+    for key, level in sorted(set(letters) | set(outcomes), key=lambda e: (e[1], e[0][1])):
+        count, claimed = letters.get((key, level), (0, Decimal("0.00")))
+        after = outcomes.get((key, level))
+        section.rows.append([level, key[1], count, claimed, after.judged if after else 0,
+                             after.cleared if after else 0, _value(after.cleared_rate) if after else None,
+                             _value(after.collected_rate) if after else None])
     return section
 
 
@@ -232,12 +245,13 @@ def _month_back(day: date, months: int) -> date:
 
 
 def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list[Section]:
-    tables = kpi_trend(KpiParams(start=_month_back(as_of, 11), end=as_of, by="entity", entity_ids=entity_ids))
-    trend = Section("kpi_trend", "DSO, best possible DSO, ADD and CEI by month", [
+    tables = kpi_trend(KpiParams(start=_month_back(as_of, 11), end=as_of, by="entity", entity_ids=entity_ids),
+                       extras=False)
+    trend = Section("kpi_trend", _("DSO, best possible DSO, ADD and CEI by month"), [
         "month", "entity", "currency", "ending AR", "DSO (countback)", "BPDSO (countback)", "ADD", "CEI %",
         "DSO (simple)"], chart=Chart("line", 0, (4, 5, 6, 7)), figures=(4, 5, 6, 7, 8))
     buckets = tables[0].params.buckets
-    aging = Section("aging_trend", "Month-end aging", ["month", "currency", *(b.label for b in buckets), "total"],
+    aging = Section("aging_trend", _("Month-end aging"), ["month", "currency", *(b.label for b in buckets), "total"],
                     chart=Chart("stacked", 0, tuple(range(2, 2 + len(buckets)))))
     for table in tables:
         month = table.params.end.strftime("%Y-%m")
@@ -252,7 +266,17 @@ def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> li
         for currency, amounts in sorted(totals.items()):
             aging.rows.append([month, currency, *amounts, sum(amounts, Decimal("0.00"))])
 
-    causes = Section("root_causes", "Dispute root causes (resolved this month)", [
+    targets = Section("cash_target", _("Cash collected against target"), [
+        "entity", "currency", "cash received", "target", "% of target", "still to collect"],
+        chart=Chart("bar", 0, (2, 3)), figures=(4,))
+    for row in tables[-1].rows:  # the month of as_of, up to as_of
+        if row.target.target is not None:
+            targets.rows.append([row.group, row.currency, row.target.collected, _cents(row.target.target),
+                                 _value(row.target.attainment), _cents(row.target.gap)])
+    if not targets.rows:
+        targets.note = _("No cash target is set for this month.")
+
+    causes = Section("root_causes", _("Dispute root causes (resolved this month)"), [
         "root cause", "currency", "cases", "originally disputed", "accepted"], chart=Chart("pie", 0, (2,)))
     cases = apps.get_model("disputes", "DisputeCase").objects.filter(resolved_on__gte=start, resolved_on__lte=as_of)
     if entity_ids is not None:
@@ -263,7 +287,7 @@ def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> li
         causes.rows.append([row["root_cause__code"] or "(none)", row["currency"], row["count"],
                             _cents(row["original"]), _cents(row["accepted"])])
 
-    write_offs = Section("write_offs", "Write-offs", ["source", "reason", "currency", "count", "amount"])
+    write_offs = Section("write_offs", _("Write-offs"), ["source", "reason", "currency", "count", "amount"])
     cash_write_offs = apps.get_model("cashapp", "WriteOff").objects.filter(
         cancelled=False, allocation__date__gte=start, allocation__date__lte=as_of)
     if entity_ids is not None:
@@ -278,4 +302,4 @@ def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> li
         settlements = settlements.filter(case__entity_id__in=entity_ids)
     for row in settlements.values("currency").annotate(count=Count("id"), amount=Sum("amount")).order_by("currency"):
         write_offs.rows.append(["dispute", "write_off", row["currency"], row["count"], _cents(row["amount"])])
-    return [trend, aging, causes, write_offs]
+    return [trend, aging, targets, causes, write_offs]

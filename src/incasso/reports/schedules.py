@@ -35,7 +35,7 @@ class ScheduleError(ValueError):
 
 
 def add_schedule(pack: str, cron: str, subscribers: list[str], *, by: Actor, entity_codes: list[str] | None = None,
-                 now: datetime | None = None) -> ReportSchedule:
+                 now: datetime | None = None, language: str = "en") -> ReportSchedule:
     """Store a schedule after checking every field (each error names the field and the value)."""
     if pack not in PACKS:
         raise ScheduleError(f"pack {pack!r}: expected one of {', '.join(PACKS)}")
@@ -48,12 +48,14 @@ def add_schedule(pack: str, cron: str, subscribers: list[str], *, by: Actor, ent
             validate_email(address)
         except ValidationError:
             raise ScheduleError(f"subscribers: {address!r} is not an e-mail address") from None
+    if language not in dict(settings.LANGUAGES):
+        raise ScheduleError(f"language {language!r}: expected one of {', '.join(dict(settings.LANGUAGES))}")
     codes = list(entity_codes or [])
     unknown = set(codes) - set(LegalEntity.objects.filter(code__in=codes).values_list("code", flat=True))
     if unknown:
         raise ScheduleError(f"entity: no legal entity with code {', '.join(sorted(unknown))}")
     return ReportSchedule.objects.create(pack=pack, cron=cron, subscribers=", ".join(subscribers),
-                                         entity_codes=codes, created_at=now or timezone.now())
+                                         entity_codes=codes, created_at=now or timezone.now(), language=language)
 
 
 def next_run(schedule: ReportSchedule) -> datetime:
@@ -93,7 +95,7 @@ def run_schedule(schedule_id: int, *, now: datetime, by: Actor, directory: Path 
         as_of: date = slot.date() - timedelta(days=1)
         ids = tuple(LegalEntity.objects.filter(code__in=schedule.entity_codes).values_list("pk", flat=True)) \
             if schedule.entity_codes else None
-        result = build_pack(schedule.pack, as_of, entity_ids=ids)
+        result = build_pack(schedule.pack, as_of, entity_ids=ids, language=schedule.language)
         archive = archive_pack(result, directory or archive_directory(schedule.pack), by=by, now=now)
         schedule.last_run_at, schedule.last_archive = now, archive
         schedule.save(update_fields=["last_run_at", "last_archive"])

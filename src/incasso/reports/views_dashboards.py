@@ -24,10 +24,11 @@ from incasso.reports.packs import PACKS, PackResult, Section, build_pack
 
 # The KPI page's columns (every column is in the CSV, JSON and workbook; the inputs open per row).
 SHOWN = ("ending_ar", "dso_simple", "dso_countback", "bpdso_countback", "add_countback", "cei", "percent_current",
-         "percent_over", "days_to_pay", "days_late", "ptp_kept_rate", "dispute_cycle_mean")
+         "percent_over", "days_to_pay", "days_late", "ptp_kept_rate", "dispute_cycle_mean", "cash_target_attainment")
 INPUTS = ("credit_sales", "beginning_ar", "ending_ar", "ending_current", "open_credits", "cash_received",
           "cash_applied", "invoices_paid", "disputes_resolved", "disputes_open", "promises_judged",
-          "cei_monthly_average", "bpdso_simple", "add_simple", "days_to_pay_weighted", "ptp_kept_rate_amount")
+          "cei_monthly_average", "bpdso_simple", "add_simple", "days_to_pay_weighted", "ptp_kept_rate_amount",
+          "cash_target", "cash_target_gap")
 
 PACK_TITLES = {"daily": _("Daily pack"), "weekly": _("Weekly pack"), "monthly": _("Monthly pack")}
 

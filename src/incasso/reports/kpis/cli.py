@@ -108,6 +108,8 @@ def add_run_arguments(sub: Any) -> None:
     run_pack.add_argument("--as-of", required=True, help="YYYY-MM-DD")
     run_pack.add_argument("--entity", action="append", default=[], metavar="CODE", help="repeat for several")
     run_pack.add_argument("-o", "--output", required=True, metavar="DIR", help="directory for the files")
+    run_pack.add_argument("--language", default="en", choices=("en", "fr", "es", "de", "it", "ro", "pt"),
+                          help="language of the section titles")
 
 
 def run_pack(options: dict, stdout: Any, stderr: Any) -> None:
@@ -116,7 +118,7 @@ def run_pack(options: dict, stdout: Any, stderr: Any) -> None:
     from incasso.reports.packs import build_pack
 
     as_of = parse_date(options["as_of"], "--as-of")
-    result = build_pack(options["pack"], as_of, entity_ids=entity_ids(options["entity"]))
+    result = build_pack(options["pack"], as_of, entity_ids=entity_ids(options["entity"]), language=options["language"])
     archive = archive_pack(result, options["output"], by=Actor(None, "cli"))
     stdout.write(f"{archive.pack} pack as of {archive.as_of} archived as #{archive.pk} in {archive.directory}")
     for entry in archive.files:
@@ -135,6 +137,7 @@ def add_schedule_arguments(sub: Any) -> None:
     add.add_argument("--cron", required=True, help="five fields in UTC, e.g. '0 6 * * 1-5'")
     add.add_argument("--to", required=True, help="subscribers' e-mail addresses, comma-separated")
     add.add_argument("--entity", action="append", default=[], metavar="CODE", help="repeat for several")
+    add.add_argument("--language", default="en", help="language of the pack's titles: en fr es de it ro pt")
     due = sub.add_parser("schedule-due", help="run the scheduled packs that are due and e-mail them")
     due.add_argument("--now", help="ISO date-time (UTC); default: the clock")
     due.add_argument("--queue", action="store_true", help="hand each pack to the background worker")
@@ -147,7 +150,7 @@ def schedule_add(options: dict, stdout: Any) -> None:
     subscribers = [a.strip() for a in options["to"].split(",") if a.strip()]
     try:
         schedule = add_schedule(options["pack"], options["cron"], subscribers, entity_codes=options["entity"],
-                                by=Actor(None, "cli"))
+                                by=Actor(None, "cli"), language=options["language"])
     except ScheduleError as exc:
         raise CommandError(str(exc)) from None
     stdout.write(f"schedule #{schedule.pk}: {schedule.pack} pack at '{schedule.cron}' to "

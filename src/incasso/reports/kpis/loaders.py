@@ -44,6 +44,12 @@ _KEY_SQL = {
 _CENTS = "CAST(ROUND({} * 100) AS BIGINT)"
 
 
+def _customer_join(params: KpiParams) -> str:
+    """The join to the item's customer, for the groupings whose key is the customer's (collector,
+    segment); the others group by the item's own columns and skip it."""
+    return " JOIN ledger_customer c ON c.id = i.customer_id" if params.by in ("collector", "segment") else ""
+
+
 def _cents(value: int | None) -> Decimal:
     return Decimal(value or 0).scaleb(-2)
 
@@ -85,8 +91,7 @@ def credit_sales_by_month(params: KpiParams) -> dict[Key, dict[tuple[int, int], 
     low = min(windows[0][0], params.start)
     high = max(windows[-2][1], params.end)
     sql = (
-        f"SELECT {key}, i.currency, {', '.join(sums)} FROM ledger_item i"
-        f" JOIN ledger_customer c ON c.id = i.customer_id"
+        f"SELECT {key}, i.currency, {', '.join(sums)} FROM ledger_item i{_customer_join(params)}"
         f" WHERE i.kind IN ({', '.join(['%s'] * len(kinds))}) AND i.document_date >= %s AND i.document_date <= %s"
         f"{scope} GROUP BY {key}, i.currency"
     )
@@ -129,21 +134,47 @@ def _counting(alias: str = "a") -> str:
     return f"{alias}.date <= %s AND ({alias}.reversed_on IS NULL OR {alias}.reversed_on > %s)"
 
 
-def open_credits(params: KpiParams, as_of: date) -> dict[Key, Decimal]:
-    """Open credit items (unapplied payments and credit notes) as of ``as_of``, unsigned."""
+# The unapplied payments and credit notes of the partial index ``report_item_open_credit_idx``
+# (migration reports 0004); the condition is written as in the index, with literal kinds, because
+# SQLite uses a partial index only when the query repeats its condition.
+_OPEN_CREDIT = "i.kind IN ('credit_note', 'payment') AND NOT (i.open_amount = '0')"
+
+
+def _open_credit_items(params: KpiParams, as_of: date) -> tuple[str, list[object]]:
+    """SQL of every credit item (payment, credit note) issued by ``as_of`` and open on it, with its
+    group key, currency, kind, document date and open amount on ``as_of`` in cents (``open_cents``).
+
+    As in the aging: an item open today and untouched since ``as_of`` is open by its stored amount
+    (read from the partial covering index); an item touched after ``as_of`` (``item_activity_idx``)
+    is corrected by its allocations since: one made after ``as_of`` and still live is added back, one
+    made by then and reversed since is taken off again."""
     key = _KEY_SQL[params.by]
     scope, scope_values = _scope(params)
+    cents = _CENTS.format("i.open_amount")
+    alloc = _CENTS.format("a.amount")
+    delta = (f"(SELECT SUM(CASE WHEN a.date > %s AND a.reversed_on IS NULL THEN {alloc}"
+             f" WHEN a.date <= %s THEN -{alloc} ELSE 0 END) FROM ledger_allocation a"
+             f" WHERE a.credit_item_id = i.id AND (a.date > %s OR a.reversed_on > %s))")
+    columns = f"{key} AS group_key, i.currency AS currency, i.kind AS kind, i.document_date AS document_date"
     sql = (
-        f"SELECT {key}, i.currency, CAST(SUM({_CENTS.format('i.amount')} - COALESCE(x.cents, 0)) AS BIGINT)"
-        f" FROM ledger_item i JOIN ledger_customer c ON c.id = i.customer_id"
-        f" LEFT JOIN (SELECT a.credit_item_id AS item_id, SUM({_CENTS.format('a.amount')}) AS cents"
-        f" FROM ledger_allocation a WHERE a.credit_item_id IS NOT NULL AND {_counting()}"
-        f" GROUP BY a.credit_item_id) x ON x.item_id = i.id"
-        f" WHERE i.kind IN (%s, %s) AND i.document_date <= %s{scope}"
-        f" GROUP BY {key}, i.currency"
+        f"SELECT {columns}, {cents} AS open_cents FROM ledger_item i{_customer_join(params)}"
+        f" WHERE {_OPEN_CREDIT} AND i.document_date <= %s"
+        f" AND (i.last_activity_on IS NULL OR i.last_activity_on <= %s){scope}"
+        f" UNION ALL SELECT {columns}, {cents} + COALESCE({delta}, 0) AS open_cents"
+        f" FROM ledger_item i{_customer_join(params)}"
+        f" WHERE i.last_activity_on > %s AND i.document_date <= %s AND i.kind IN (%s, %s){scope}"
     )
-    values = [as_of, as_of, ItemKind.PAYMENT.value, ItemKind.CREDIT_NOTE.value, as_of, *scope_values]
-    return {(r[0], r[1]): _cents(r[2]) for r in _fetch(sql, values) if r[2]}
+    values = [as_of, as_of, *scope_values, as_of, as_of, as_of, as_of, as_of, as_of,
+              ItemKind.CREDIT_NOTE.value, ItemKind.PAYMENT.value, *scope_values]
+    return sql, values
+
+
+def open_credits(params: KpiParams, as_of: date) -> dict[Key, Decimal]:
+    """Open credit items (unapplied payments and credit notes) as of ``as_of``, unsigned."""
+    sql, values = _open_credit_items(params, as_of)
+    rows = _fetch(f"SELECT x.group_key, x.currency, CAST(SUM(x.open_cents) AS BIGINT) FROM ({sql}) x"
+                  " GROUP BY x.group_key, x.currency", values)
+    return {(r[0], r[1]): _cents(r[2]) for r in rows if r[2]}
 
 
 def open_credits_by_age(params: KpiParams, as_of: date) -> dict[tuple[Key, str], list[Decimal]]:
@@ -151,33 +182,22 @@ def open_credits_by_age(params: KpiParams, as_of: date) -> dict[tuple[Key, str],
     age since their document date in ``params.buckets`` (unsigned amounts, one column per bucket)."""
     from incasso.core.aging import bucket_cutoffs
 
-    key = _KEY_SQL[params.by]
-    scope, scope_values = _scope(params)
+    candidates, candidate_values = _open_credit_items(params, as_of)
     cutoffs = bucket_cutoffs(as_of, params.buckets)
-    open_cents = f"({_CENTS.format('i.amount')} - COALESCE(x.cents, 0))"
     sums, values = [], []
     for index in range(len(params.buckets)):
         conditions = []
         if index < len(cutoffs):
-            conditions.append("i.document_date >= %s")
+            conditions.append("x.document_date >= %s")
             values.append(cutoffs[index])
         if index > 0:
-            conditions.append("i.document_date < %s")
+            conditions.append("x.document_date < %s")
             values.append(cutoffs[index - 1])
-        sums.append(f"CAST(SUM({open_cents}) FILTER (WHERE {' AND '.join(conditions)}) AS BIGINT)")
-    sql = (
-        f"SELECT {key}, i.currency, i.kind, {', '.join(sums)}"
-        f" FROM ledger_item i JOIN ledger_customer c ON c.id = i.customer_id"
-        f" LEFT JOIN (SELECT a.credit_item_id AS item_id, SUM({_CENTS.format('a.amount')}) AS cents"
-        f" FROM ledger_allocation a WHERE a.credit_item_id IS NOT NULL AND {_counting()}"
-        f" GROUP BY a.credit_item_id) x ON x.item_id = i.id"
-        f" WHERE i.kind IN (%s, %s) AND i.document_date <= %s{scope}"
-        f" GROUP BY {key}, i.currency, i.kind"
-    )
-    rows = _fetch(sql, [*values, as_of, as_of, ItemKind.PAYMENT.value, ItemKind.CREDIT_NOTE.value, as_of,
-                        *scope_values])
+        sums.append(f"CAST(SUM(x.open_cents) FILTER (WHERE {' AND '.join(conditions)}) AS BIGINT)")
+    sql = (f"SELECT x.group_key, x.currency, x.kind, {', '.join(sums)} FROM ({candidates}) x"
+           " GROUP BY x.group_key, x.currency, x.kind")
     result = {}
-    for row in rows:
+    for row in _fetch(sql, [*values, *candidate_values]):
         amounts = [_cents(v) for v in row[3:]]
         if any(amounts):
             result[((row[0], row[1]), row[2])] = amounts
@@ -191,19 +211,21 @@ def cash(params: KpiParams) -> dict[Key, tuple[Decimal, Decimal]]:
     scope, scope_values = _scope(params)
     received_sql = (
         f"SELECT {key}, i.currency, CAST(SUM({_CENTS.format('i.amount')}) AS BIGINT) FROM ledger_item i"
-        f" JOIN ledger_customer c ON c.id = i.customer_id WHERE i.kind = %s"
+        f"{_customer_join(params)} WHERE i.kind = %s"
         f" AND i.document_date >= %s AND i.document_date <= %s{scope} GROUP BY {key}, i.currency"
     )
-    applied_sql = (
-        f"SELECT {key}, i.currency, CAST(SUM({_CENTS.format('a.amount')}) AS BIGINT) FROM ledger_allocation a"
-        f" JOIN ledger_item i ON i.id = a.credit_item_id JOIN ledger_customer c ON c.id = i.customer_id"
-        f" WHERE i.kind = %s AND a.date >= %s AND {_counting()}{scope} GROUP BY {key}, i.currency"
+    applied_sql = (  # the period's allocations (a range of report_allocation_date_idx), then their payments
+        f"WITH made AS MATERIALIZED (SELECT a.credit_item_id AS item_id, {_CENTS.format('a.amount')} AS cents"
+        f" FROM ledger_allocation a WHERE a.date >= %s AND {_counting()} AND a.credit_item_id IS NOT NULL)"
+        f" SELECT {key}, i.currency, CAST(SUM(m.cents) AS BIGINT) FROM made m"
+        f" JOIN ledger_item i ON i.id = m.item_id{_customer_join(params)}"
+        f" WHERE i.kind = %s{scope} GROUP BY {key}, i.currency"
     )
     result: dict[Key, list[Decimal]] = defaultdict(lambda: [Decimal("0.00"), Decimal("0.00")])
     payment = ItemKind.PAYMENT.value
     for r in _fetch(received_sql, [payment, params.start, params.end, *scope_values]):
         result[(r[0], r[1])][0] = _cents(r[2])
-    for r in _fetch(applied_sql, [payment, params.start, params.end, params.end, *scope_values]):
+    for r in _fetch(applied_sql, [params.start, params.end, params.end, payment, *scope_values]):
         result[(r[0], r[1])][1] = _cents(r[2])
     return {k: (v[0], v[1]) for k, v in result.items()}
 
@@ -213,19 +235,24 @@ def paid_items(params: KpiParams) -> dict[Key, list[PaidItem]]:
     to the amount, and the latest of them (the pay date) falls in the period.
 
     Only invoices with an allocation dated in the period can have been paid in it, so those are
-    found first (one pass over the allocations by date) and only their allocations are summed."""
+    found first (a range of ``report_allocation_date_idx``), and only their allocations are summed,
+    each looked up by item, before their rows are read by primary key."""
     key = _KEY_SQL[params.by]
     scope, scope_values = _scope(params)
     sql = (
-        f"SELECT {key}, i.currency, i.document_date, i.due_date, {_CENTS.format('i.amount')}, p.paid_on"
-        f" FROM ledger_item i JOIN ledger_customer c ON c.id = i.customer_id"
-        f" JOIN (SELECT a.debit_item_id AS item_id, MAX(a.date) AS paid_on, SUM({_CENTS.format('a.amount')}) AS cents"
-        f" FROM ledger_allocation a WHERE a.debit_item_id IN (SELECT t.debit_item_id FROM ledger_allocation t"
-        f" WHERE t.date >= %s AND t.date <= %s AND t.debit_item_id IS NOT NULL)"
-        f" AND {_counting()} GROUP BY a.debit_item_id) p ON p.item_id = i.id"
-        f" WHERE i.kind = %s AND p.cents = {_CENTS.format('i.amount')} AND p.paid_on >= %s{scope}"
+        f"WITH touched AS MATERIALIZED (SELECT DISTINCT t.debit_item_id AS item_id FROM ledger_allocation t"
+        f" WHERE t.date >= %s AND t.date <= %s AND t.debit_item_id IS NOT NULL),"
+        f" candidate AS MATERIALIZED (SELECT {key} AS group_key, i.id AS item_id, i.currency AS currency,"
+        f" i.document_date AS document_date, i.due_date AS due_date, {_CENTS.format('i.amount')} AS amount_cents"
+        f" FROM touched x JOIN ledger_item i ON i.id = x.item_id{_customer_join(params)}"
+        f" WHERE i.kind = %s{scope})"
+        f" SELECT p.group_key, p.currency, p.document_date, p.due_date, p.amount_cents, p.paid_on FROM ("
+        f"SELECT y.*, (SELECT MAX(a.date) FROM ledger_allocation a WHERE a.debit_item_id = y.item_id"
+        f" AND {_counting()}) AS paid_on, (SELECT SUM({_CENTS.format('a.amount')}) FROM ledger_allocation a"
+        f" WHERE a.debit_item_id = y.item_id AND {_counting()}) AS cents FROM candidate y) p"
+        f" WHERE p.cents = p.amount_cents AND p.paid_on >= %s"
     )
-    values = [params.start, params.end, params.end, params.end, ItemKind.INVOICE.value, params.start, *scope_values]
+    values = [params.start, params.end, ItemKind.INVOICE.value, *scope_values, *[params.end] * 4, params.start]
     result: dict[Key, list[PaidItem]] = defaultdict(list)
     for r in _fetch(sql, values):
         result[(r[0], r[1])].append(PaidItem(_as_date(r[2]), _as_date(r[3]), _as_date(r[5]), _cents(r[4])))

@@ -112,8 +112,30 @@ def test_run_command_archives_xlsx_pdf_and_json_with_checksums(tmp_path):
         assert hashlib.sha256(content).hexdigest() == entry["sha256"] and len(content) == entry["size"]
     assert (tmp_path / names[1]).read_bytes().startswith(b"%PDF")
     workbook = openpyxl.load_workbook(tmp_path / names[0])
-    assert workbook.sheetnames == ["Checks", "kpi_trend", "aging_trend", "root_causes", "write_offs"]
+    assert workbook.sheetnames == ["Checks", "kpi_trend", "aging_trend", "cash_target", "root_causes", "write_offs"]
     assert len(workbook["kpi_trend"]._charts) == 1 and len(workbook["aging_trend"]._charts) == 1
     data = json.loads((tmp_path / names[2]).read_text())
     assert data["passed"] is True and data["sections"][0]["rows"][-1][4] == "59.00"
     assert "archived as" in out.getvalue() and "controls passed" in out.getvalue()
+
+
+def test_section_titles_follow_the_requested_language_and_the_monthly_pack_shows_cash_against_target():
+    from incasso.reports.targets import set_cash_target
+    from incasso.reports.tests.kpi_story import BY
+
+    story = a_march_ledger(disputes=False)
+    set_cash_target(story.paris.pk, "EUR", date(2026, 3, 1), "400.00", by=BY)
+
+    french = build_pack("monthly", date(2026, 3, 31), language="fr")
+    assert [s.title for s in french.sections] == [
+        "DSO, meilleur DSO possible, ADD et CEI par mois", "Balance âgée de fin de mois",
+        "Encaissements par rapport à l'objectif", "Causes des litiges (résolus ce mois-ci)", "Passages en perte"]
+    assert french.params["language"] == "fr"
+    # PAY-1 (500.00) against 400.00: 125 %, 100.00 ahead
+    assert french.section("cash_target").rows == [
+        ["FR01 Incasso France SAS", "EUR", D("500.00"), D("400.00"), D("125.00"), D("-100.00")]]
+    assert build_pack("daily", date(2026, 3, 31), language="ro").section("aging").title == \
+        "Vechimea creanțelor la 2026-03-31"
+    assert build_pack("weekly", date(2026, 3, 31), language="de").section("dunning").title == \
+        "Mahnungen je Mahnstufe und Zahlungen danach"
+    assert build_pack("daily", date(2026, 3, 31)).section("cash").title == "Cash received and applied"

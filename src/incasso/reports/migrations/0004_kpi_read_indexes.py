@@ -1,0 +1,37 @@
+"""Indexes on the ledger's tables that only the KPI queries read through, owned by the reports app
+(``RunSQL``: the ledger's models do not declare them, the same SQL runs on SQLite and PostgreSQL).
+
+* ``report_item_document_idx``: items per entity by document date, with every column the
+  credit-sales and cash-received sums read (kind, currency, customer, amount): an entity's sales or
+  receipts of a period are an index-only range scan instead of a pass over every item.
+* ``report_allocation_date_idx``: allocations by date with both sides, amount and reversal date:
+  the cash applied and the invoices paid in a period start from a range of it.
+* ``report_item_open_credit_idx``: the open unapplied payments and credit notes (partial: a tenth
+  of the open items), per entity and document date, covering what their aging by age needs.
+"""
+
+from django.db import migrations
+
+INDEXES = [
+    ("report_item_document_idx",
+     "ledger_item (entity_id, document_date, kind, currency, customer_id, amount)", ""),
+    ("report_allocation_date_idx",
+     "ledger_allocation (date, debit_item_id, credit_item_id, amount, reversed_on)", ""),
+    ("report_item_open_credit_idx",
+     "ledger_item (entity_id, document_date, kind, currency, customer_id, open_amount, last_activity_on)",
+     " WHERE kind IN ('credit_note', 'payment') AND NOT (open_amount = '0')"),
+]
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("ledger", "0003_aging_covering_indexes"),
+        ("reports", "0003_cash_targets_and_schedule_language"),
+    ]
+
+    operations = [
+        migrations.RunSQL(f"CREATE INDEX IF NOT EXISTS {name} ON {columns}{where}",
+                          f"DROP INDEX IF EXISTS {name}")
+        for name, columns, where in INDEXES
+    ]
