@@ -17,6 +17,8 @@ from incasso.ledger.actions.bank_accounts import register_bank_accounts
 ERP_EXTRACTS = ("entities", "customers", "contacts", "items")
 BANK_SUFFIXES = {".xml", ".sta", ".mt940", ".txt", ".bai", ".bai2", ".cod", ".coda", ".n43", ".aeb", ".cfonb", ".csv",
                  ".edi", ".820", ".zip"}
+TABLE_SUFFIXES = {".csv", ".xlsx"}
+REMITTANCE_SUFFIXES = {".csv", ".xlsx", ".edi", ".820", ".txt"}
 
 
 @dataclass
@@ -67,6 +69,13 @@ def run_daily_cycle(as_of: date, *, by: Actor, inbox: Path | None = None, out: T
             if (inbox / "bank").is_dir() else []
         if bank_files:
             step(f"import {len(bank_files)} bank files", command("bank", "import", *map(str, bank_files)))
+        for folder, exports in _mapped_exports(inbox / "bank_csv"):
+            step(f"import {len(exports)} {folder} exports",
+                 command("bank", "import", "--mapping", folder, *map(str, exports)))
+        advices = sorted(p for p in (inbox / "remittance").glob("*") if p.suffix.lower() in REMITTANCE_SUFFIXES) \
+            if (inbox / "remittance").is_dir() else []
+        if advices:
+            step(f"import {len(advices)} remittance advice files", command("bank", "remittance", *map(str, advices)))
     step("cash application", command("cashapp", "run", "--as-of", day))
     step("promises to pay judged", command("promises", "judge", "--as-of", day))
     step("payment plans judged", command("plans", "judge", "--as-of", day))
@@ -75,6 +84,18 @@ def run_daily_cycle(as_of: date, *, by: Actor, inbox: Path | None = None, out: T
     step("worklists built", command("worklist", "build", "--as-of", day))
     step("aging snapshot", command("report", "aging-snapshot", "--as-of", day))
     return report
+
+
+def _mapped_exports(root: Path) -> list[tuple[str, list[Path]]]:
+    """CSV/XLSX bank exports under ``root/<mapping name>/``: each folder is read with that saved mapping."""
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        exports = sorted(p for p in folder.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
+        if exports:
+            found.append((folder.name, exports))
+    return found
 
 
 def _bank_accounts(path: Path, by: Actor) -> str:

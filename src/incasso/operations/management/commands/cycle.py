@@ -24,7 +24,8 @@ class Command(BaseCommand):
                            help="business date, YYYY-MM-DD (default: today, UTC)")
         daily.add_argument("--inbox", type=Path,
                            help="folder with ERP extracts (entities/customers/contacts/items.csv), "
-                                "entity_bank_accounts.csv and bank/ statements")
+                                "entity_bank_accounts.csv, bank/ statements, bank_csv/<mapping>/ CSV/XLSX exports "
+                                "and remittance/ advices")
 
     def handle(self, *args: object, **options: object) -> None:
         as_of = options["as_of"] or timezone.now().date()
