@@ -103,6 +103,9 @@ def test_a_team_leader_escalates_an_account_by_hand_and_it_moves_to_the_senior(c
 
 def test_a_collector_escalates_only_their_own_accounts(client, team, portfolio):  # type: ignore[no-untyped-def]
     login(client, team.anna)
+    panel = client.get(reverse("collections:customer_panel", args=[portfolio.dupont.pk]))
+    assert f'action="{reverse("collections:escalate")}"' in panel.content.decode()
+    assert [u.username for u in panel.context["escalate_form"].fields["senior"].queryset] == ["sara", "tudor"]
     own = client.post(reverse("collections:escalate"), {"account": "C-200", "senior": team.sara.pk,
                                                         "reason": "refuses to talk to me"})
     other = client.post(reverse("collections:escalate"), {"account": "C-500", "senior": team.sara.pk,
@@ -111,6 +114,8 @@ def test_a_collector_escalates_only_their_own_accounts(client, team, portfolio):
                                                                "reason": "a peer"})
     assert own.status_code == 302 and other.status_code == 403 and not_senior.status_code == 302
     assert [e.customer.account for e in Escalation.objects.all()] == ["C-200"]
+    panel = client.get(reverse("collections:customer_panel", args=[portfolio.dupont.pk]))
+    assert panel.context["escalate_form"] is None and "refuses to talk to me" in panel.content.decode()
 
 
 def test_marking_alerts_read_goes_through_the_action_with_an_audit_event(client, team, portfolio):  # type: ignore[no-untyped-def]

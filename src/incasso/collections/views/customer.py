@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 from incasso.audit.events import Actor
 from incasso.collections.actions.activities import PromiseTerms, log_activity
 from incasso.collections.actions.emails import compose_email, send_email
+from incasso.collections.actions.portfolio import seniors
 from incasso.collections.errors import CollectionsError
-from incasso.collections.forms import ActivityForm, EmailForm
-from incasso.collections.models import Activity, Promise
+from incasso.collections.forms import ActivityForm, EmailForm, EscalateForm
+from incasso.collections.models import Activity, Escalation, Promise
 from incasso.collections.plan_queries import plans_of_customer
 from incasso.collections.queries import worklist_today
 from incasso.core.kpi import PaidItem, average_days_late
@@ -81,9 +82,15 @@ def panel(request, pk: int, activity_form: ActivityForm | None = None):  # type:
                       .order_by("-occurred_on", "-id")[:TIMELINE])
     promises = list(Promise.objects.filter(customer=customer).select_related("taken_by")[:10])
     plans = plans_of_customer(customer.pk)
+    can_work = request.user.has_perm("collections.work_customer", customer)
+    escalation = Escalation.objects.filter(customer=customer, closed_on__isnull=True).select_related("senior").first() \
+        if can_work else None
     return render(request, "collections/_panel.html", status=400 if activity_form is not None else 200, context={
+        "escalation": escalation,
+        "escalate_form": EscalateForm(seniors=seniors(), auto_id="escalate_%s")
+        if can_work and escalation is None else None,
         "customer": customer, "contacts": contacts, "promises": promises, "activities": activities,
-        "can_work": request.user.has_perm("collections.work_customer", customer),
+        "can_work": can_work,
         "activity_form": activity_form or ActivityForm(contacts=contacts, items=items),
         "email_form": EmailForm(contacts=contacts), "items": items, "promised": promised,
         "plans": plans, "can_propose_plan": request.user.has_perm("collections.propose_plan", customer),
