@@ -4,8 +4,10 @@ valid vs invalid disputes.
 Everything closed is aggregated in the database (``GROUP BY key, cycle_days``: a million closed
 cases become a few thousand histogram rows) and summarised by the pure core
 (``incasso.core.disputes.summarise_days``, property-tested equal to ``incasso.core.kpi
-.dispute_cycle_time``). Open cases are fewer; their ages come from ``kpi.open_dispute_age`` and their
-deadline status from the business-day calendar of each entity's country.
+.dispute_cycle_time``). Open cases are grouped in the database
+too (by opening date, deadline, country, currency and level); their age histogram goes through the
+same ``summarise_days`` and their deadline status comes from the business-day calendar of each
+entity's country. On PostgreSQL the whole report is one transaction without JIT.
 
 Cycle time is calendar days from opening to resolution over cases *resolved* in the period (the KPI
 definition); "valid" disputes are those accepted in full or in part.
@@ -32,7 +34,6 @@ from incasso.core.disputes import (
     share,
     summarise_days,
 )
-from incasso.core.kpi import DisputeDates, DisputeDaysResult, open_dispute_age
 from incasso.core.money import quantize
 from incasso.disputes.choices import OPEN_STATUSES, Resolution
 from incasso.disputes.models import DisputeCase, DisputeLine, ReasonCode, ResolverDepartment, RootCauseCode
@@ -58,7 +59,7 @@ class DisputeAnalytics:
     period_end: date
     as_of: date
     open_count: int = 0
-    open_age: DisputeDaysResult | None = None
+    open_age: DaysSummary | None = None  # age in calendar days of the cases open on as_of
     open_by_age: list[dict[str, Any]] = field(default_factory=list)  # bucket, count, late, amounts
     open_by_deadline: dict[str, int] = field(default_factory=dict)
     open_by_level: dict[int, int] = field(default_factory=dict)
@@ -90,6 +91,16 @@ def _user_labels(ids: set[int]) -> dict[int, str]:
 def dispute_analytics(period_start: date, period_end: date, *, as_of: date,
                       entity_ids: list[int] | None = None) -> DisputeAnalytics:
     """Compute every figure of the dispute report (a fixed number of queries, independent of volume)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Short aggregate queries: compiling them (JIT) costs more than it saves; enough memory
+            # for the hash aggregates of all grouping sets at once (otherwise PostgreSQL sorts per set).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '128MB', true)")
+        return _analytics(period_start, period_end, as_of, entity_ids)
+
+
+def _analytics(period_start: date, period_end: date, as_of: date, entity_ids: list[int] | None) -> DisputeAnalytics:
     report = DisputeAnalytics(period_start, period_end, as_of)
     cases = DisputeCase.objects.all()
     if entity_ids:
@@ -124,25 +135,32 @@ def dispute_analytics(period_start: date, period_end: date, *, as_of: date,
 
 def _open_cases(report: DisputeAnalytics, cases: Any) -> None:
     # Two index-friendly queries rather than one OR: open now (partial index on open cases), and
-    # resolved after the as-of date (index on resolved_on).
-    columns = ("opened_on", "deadline", "entity__country", "currency", "disputed_amount", "escalation_level")
-    rows = list(cases.filter(status__in=list(OPEN_STATUSES), opened_on__lte=report.as_of).values_list(*columns))
+    # resolved after the as-of date (index on resolved_on). Both grouped in the database by what the
+    # figures depend on (opening date, deadline, country, currency, level): a hundred thousand open
+    # cases arrive as a few thousand weighted rows.
+    columns = ("opened_on", "deadline", "entity__country", "currency", "escalation_level")
+    rows = list(cases.filter(status__in=list(OPEN_STATUSES), opened_on__lte=report.as_of).values_list(*columns)
+                .annotate(n=Count("id"), total=Sum("disputed_amount")).order_by())
     rows += list(cases.filter(resolved_on__gt=report.as_of, opened_on__lte=report.as_of)
-                 .exclude(status__in=list(OPEN_STATUSES)).values_list(*columns))
-    report.open_count = len(rows)
-    report.open_age = open_dispute_age([DisputeDates(r[0]) for r in rows], as_of=report.as_of)
+                 .exclude(status__in=list(OPEN_STATUSES)).values_list(*columns)
+                 .annotate(n=Count("id"), total=Sum("disputed_amount")).order_by())
     buckets = {label: {"bucket": label, "count": 0, "late": 0, "amounts": defaultdict(Decimal)}
                for label, _low, _high in AGE_BUCKETS}
     statuses: dict[str, int] = defaultdict(int)
     levels: dict[int, int] = defaultdict(int)
-    for opened_on, deadline, country, currency, amount, level in rows:
+    ages: dict[int, int] = defaultdict(int)
+    for opened_on, deadline, country, currency, level, n, amount in rows:
         status = deadline_status(deadline, report.as_of, country)
-        bucket = buckets[age_bucket((report.as_of - opened_on).days)]
-        bucket["count"] += 1
-        bucket["late"] += status == "late"
+        age = (report.as_of - opened_on).days
+        bucket = buckets[age_bucket(age)]
+        bucket["count"] += n
+        bucket["late"] += n if status == "late" else 0
         bucket["amounts"][currency] += amount
-        statuses[status] += 1
-        levels[level] += 1
+        statuses[status] += n
+        levels[level] += n
+        ages[age] += n
+    report.open_count = sum(ages.values())
+    report.open_age = summarise_days(ages)
     report.open_by_age = [dict(b, amounts=dict(sorted(b["amounts"].items()))) for b in buckets.values()]
     report.open_by_deadline = {s: statuses.get(s, 0) for s in ("on_time", "due_soon", "late")}
     report.open_by_level = dict(sorted(levels.items()))
@@ -208,9 +226,7 @@ def _grouping_sets(groups: ResolvedGroups, start: date, end: date, entity_ids: l
            f"WHERE {where} GROUP BY GROUPING SETS ({sets})")
     masks = {_grouping_mask(cols): name for name, cols in _SETS.items()}
     index = {column: i + 1 for i, column in enumerate(_SET_COLUMNS)}
-    # Enough memory for the hash aggregates of all sets at once (otherwise PostgreSQL sorts per set).
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '128MB'")
+    with connection.cursor() as cursor:  # work_mem and jit: set for the transaction by dispute_analytics
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for row in rows:
@@ -268,8 +284,8 @@ def as_dict(report: DisputeAnalytics) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "open": {
             "count": report.open_count,
-            "mean_age_days": num(report.open_age.mean.exact) if report.open_age and report.open_age.count else None,
-            "median_age_days": num(report.open_age.median.exact, "0.1")
+            "mean_age_days": num(report.open_age.mean) if report.open_age and report.open_age.count else None,
+            "median_age_days": num(report.open_age.median, "0.1")
             if report.open_age and report.open_age.count else None,
             "by_age": [{"bucket": b["bucket"], "count": b["count"], "late": b["late"],
                         "amounts": {c: str(quantize(a, c)) for c, a in b["amounts"].items()}}
