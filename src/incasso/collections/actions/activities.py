@@ -31,6 +31,18 @@ DEFAULT_TOLERANCE_DAYS = 3
 
 
 @dataclass(frozen=True)
+class DisputeTerms:
+    """What the customer disputed on the call: the reason code and, per item, the disputed amount.
+
+    Logging the activity with these opens a dispute case (source "activity") in the same transaction:
+    the disputed part leaves dunning and the undisputed rest stays collectable."""
+
+    reason_code: str
+    lines: tuple[tuple[int, Decimal], ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class PromiseTerms:
     amount: Decimal
     promised_date: date
@@ -67,9 +79,15 @@ def _after_contact(customer_id: int, as_of: date, follow_up_on: date | None, *, 
 
 def log_activity(customer_id: int, *, kind: ActivityKind, outcome: Outcome, occurred_on: date, by: Actor,
                  note: str = "", contact_id: int | None = None, item_ids: tuple[int, ...] = (),
-                 follow_up_on: date | None = None, promise: PromiseTerms | None = None) -> Activity:
-    """Log a call, e-mail, meeting or note on a customer account (with a promise when one was made)."""
+                 follow_up_on: date | None = None, promise: PromiseTerms | None = None,
+                 dispute: DisputeTerms | None = None) -> Activity:
+    """Log a call, e-mail, meeting or note on a customer account (with a promise when one was made,
+    with a dispute case when the customer disputed items: ``dispute=``, outcome "disputed")."""
     customer = _customer(customer_id)
+    if promise is not None and dispute is not None:
+        raise CollectionsError(CollectionsErrorCode.NOT_ALLOWED, "log a promise and a dispute as two contacts")
+    if dispute is not None:
+        outcome = Outcome.DISPUTED
     if follow_up_on is not None and follow_up_on < occurred_on:
         raise CollectionsError(CollectionsErrorCode.DATE_IN_PAST,
                                f"follow-up date {follow_up_on} is before the contact ({occurred_on})")
@@ -94,6 +112,16 @@ def log_activity(customer_id: int, *, kind: ActivityKind, outcome: Outcome, occu
                after={"kind": kind, "outcome": outcome, "items": [i.number for i in items]})
         if promise is not None:
             _record_promise(customer, promise, taken_on=occurred_on, activity=activity, by=by)
+        if dispute is not None:
+            from incasso.disputes.actions import open_dispute
+            from incasso.disputes.choices import CaseSource
+
+            case = open_dispute(customer.pk, list(dispute.lines), dispute.reason_code, by=by,
+                                description=dispute.description or note, source=CaseSource.ACTIVITY,
+                                opened_on=occurred_on)
+            record(EventKind.ACTIVITY_LOGGED, actor=by, subject_type="activity", subject_id=activity.pk,
+                   customer_id=customer.pk, message=f"dispute {case.number} opened from the contact",
+                   after={"dispute": case.pk})
         _after_contact(customer.pk, occurred_on, follow_up_on, by=by)
     return activity
 
