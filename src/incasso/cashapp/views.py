@@ -59,6 +59,11 @@ TO_WORK = (LineState.UNMATCHED, LineState.PROPOSED, LineState.PARTIALLY_APPLIED)
 AGE_BUCKETS = ((0, 30, "0–30"), (31, 60, "31–60"), (61, 90, "61–90"), (91, 180, "91–180"), (181, None, "> 180"))
 
 
+def _dispute_reasons() -> list[tuple[str, str]]:
+    """The active dispute reason codes a deduction can be opened with, labelled in the user's language."""
+    return [(r.code, r.label()) for r in ReasonCode.objects.filter(active=True).order_by("code")]
+
+
 def _can_view(request) -> None:  # type: ignore[no-untyped-def]
     if not request.user.has_perm("cashapp.view_cash"):
         raise PermissionDenied("Cash application is for the cash application team, administrators and controllers.")
@@ -139,7 +144,7 @@ def queue(request):  # type: ignore[no-untyped-def]
         "form": form, "page": page, "rows": _rows(list(page.object_list)),
         "state_counts": [(label, counts.get(value, 0)) for value, label in LineState.choices
                          if value != LineState.IGNORED],
-        "can_act": request.user.has_perm("cashapp.apply_cash"),
+        "can_act": request.user.has_perm("cashapp.apply_cash"), "dispute_reasons": _dispute_reasons(),
         "request_key": uuid.uuid4().hex, "filtered": any(v for k, v in request.GET.items() if k != "page"),
     })
 
@@ -189,6 +194,7 @@ def statement_detail(request, pk: int):  # type: ignore[no-untyped-def]
         "statement": statement, "page": page, "rows": _rows(list(page.object_list)),
         "warnings": [w for w in statement.warning_text.splitlines() if w],
         "can_act": request.user.has_perm("cashapp.apply_cash"), "request_key": uuid.uuid4().hex,
+        "dispute_reasons": _dispute_reasons(),
     })
 
 
@@ -197,7 +203,8 @@ def accept(request, pk: int):  # type: ignore[no-untyped-def]
     _can_act(request)
     try:
         proposal = apply_match(pk, by=Actor.of(request.user),
-                               idempotency_key=request.POST.get("key") or uuid.uuid4().hex)
+                               idempotency_key=request.POST.get("key") or uuid.uuid4().hex,
+                               dispute_reason=request.POST.get("dispute_reason", "").strip())
         messages.success(request, _("Applied: bank line %(ref)s.") % {"ref": proposal.line.line_ref})
     except (CashError, LedgerError) as error:
         messages.error(request, error.message)
@@ -361,7 +368,7 @@ def deductions(request):  # type: ignore[no-untyped-def]
     page = Paginator(rows, LINES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cashapp/deductions.html", {
         "page": page, "status": status, "statuses": DeductionStatus.choices,
-        "reasons": [(r.code, r.label()) for r in ReasonCode.objects.filter(active=True).order_by("code")],
+        "reasons": _dispute_reasons(),
         "can_act": request.user.has_perm("cashapp.apply_cash"),
     })
 

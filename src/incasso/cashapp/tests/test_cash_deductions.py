@@ -133,3 +133,15 @@ def test_the_deductions_screen_opens_a_dispute_with_a_reason_code(client):
     assert deduction.case.number in page
     assert MatchProposal.objects.get().status == ProposalStatus.ACCEPTED
     assert BankLine.objects.get().state == LineState.APPLIED
+
+
+def test_accepting_a_short_payment_in_the_queue_with_a_reason_opens_the_dispute(client):
+    _customer, invoice, _second, _line, proposal = _short_paid()
+    client.force_login(a_user("carla", Role.CASH_APPLICATION))
+    page = client.get(reverse("cashapp:queue")).content.decode()
+    assert f'id="dispute-{proposal.pk}"' in page and 'value="damaged"' in page
+    response = client.post(reverse("cashapp:accept", args=[proposal.pk]), {"key": "k9", "dispute_reason": "damaged"})
+    assert response.status_code == 302
+    deduction = Deduction.objects.get()
+    assert (deduction.item, deduction.status, deduction.case.disputed_amount) == (
+        invoice, DeductionStatus.DISPUTED, Decimal("50.00"))
