@@ -27,9 +27,13 @@ def normalise(reference: str) -> str:
     return re.sub(r"[\s]", "", reference).upper()
 
 
+# ISO 7064 letters to numbers (A = 10 ... Z = 35), as a translation table: a dunning run computes
+# one reference per letter, so this is kept to one C-level call per reference.
+_LETTER_DIGITS = {ord(c): str(int(c, 36)) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+
+
 def _mod97(text: str) -> int:
-    digits = "".join(str(int(c, 36)) for c in text)
-    return int(digits) % 97
+    return int(text.translate(_LETTER_DIGITS)) % 97
 
 
 def is_valid_rf(reference: str) -> bool:

@@ -70,34 +70,82 @@ LINE_COLUMNS = ("item_id", "level", "climbs", "level_dates", "days_past_due", "o
 _LETTER_BLANKS = ("review_note", "subject", "html", "message_id", "status_note")
 
 
-def _write_proposal(letter_rows: list[tuple], line_rows: list[list[tuple]]) -> None:
-    """Insert the letters and their lines. On PostgreSQL: ids taken from the sequence in one query,
-    then COPY (hundreds of thousands of lines in seconds); elsewhere batched inserts."""
-    if not letter_rows:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('dunning_letter', 'id')) "
-                           "FROM generate_series(1, %s)", [len(letter_rows)])
-            ids = [row[0] for row in cursor.fetchall()]
-            raw = cursor.cursor
-            columns = ", ".join(("id", *LETTER_COLUMNS, *_LETTER_BLANKS))
-            with raw.copy(f"COPY dunning_letter ({columns}) FROM STDIN") as copy:
-                for letter_id, row in zip(ids, letter_rows, strict=True):
-                    copy.write_row((letter_id, *row, "", "", "", "", ""))
+class _ProposalWriter:
+    """Stores the letters and lines of a proposal as the pure core produces them.
+
+    On PostgreSQL the lines stream through one COPY while the core is still computing, so that the
+    server inserts and indexes them on the second core in the meantime; the letter ids are taken
+    from the sequence beforehand (one per customer and currency that could get a letter; unused ids
+    are gaps), and the letters follow in a second COPY (the line → letter key is checked at commit).
+    Elsewhere (SQLite) letters and lines are kept and inserted in batches at the end.
+    """
+
+    def __init__(self, candidates: int) -> None:
+        self.letters: list[tuple] = []
+        self.lines: list[list[tuple]] = []
+        self._copy = None
+        if connection.vendor == "postgresql" and candidates:
+            self._cursor = connection.cursor()
+            self._cursor.execute("SELECT nextval(pg_get_serial_sequence('dunning_letter', 'id')) "
+                                 "FROM generate_series(1, %s)", [candidates])
+            self._ids = iter([row[0] for row in self._cursor.fetchall()])
             columns = ", ".join(("letter_id", *LINE_COLUMNS, "excluded", "excluded_reason"))
-            with raw.copy(f"COPY dunning_letterline ({columns}) FROM STDIN") as copy:
-                for letter_id, lines in zip(ids, line_rows, strict=True):
-                    for line in lines:
-                        copy.write_row((letter_id, *line, False, ""))
-        return
-    stored = Letter.objects.bulk_create(
-        [Letter(**dict(zip(LETTER_COLUMNS, row, strict=True)) | {"reasons": json.loads(row[11])})
-         for row in letter_rows], batch_size=2000)
-    LetterLine.objects.bulk_create(
-        [LetterLine(letter_id=letter.pk, **dict(zip(LINE_COLUMNS, line, strict=True))
-                    | {"level_dates": json.loads(line[3])})
-         for letter, lines in zip(stored, line_rows, strict=True) for line in lines], batch_size=5000)
+            self._copy_context = self._cursor.cursor.copy(f"COPY dunning_letterline ({columns}) FROM STDIN")
+            self._copy = self._copy_context.__enter__()
+
+    def add(self, letter_row: tuple, lines: Sequence[core.LetterLine]) -> None:
+        if self._copy is None:
+            self.letters.append(letter_row)
+            self.lines.append([_line_row(line) for line in lines])
+            return
+        letter_id = next(self._ids)
+        self.letters.append((letter_id, *letter_row))
+        write = self._copy.write_row
+        for line in lines:
+            write((letter_id, *_line_row(line), False, ""))
+
+    def finish(self) -> None:
+        if self._copy is not None:
+            self._copy_context.__exit__(None, None, None)
+            columns = ", ".join(("id", *LETTER_COLUMNS, *_LETTER_BLANKS))
+            with self._cursor.cursor.copy(f"COPY dunning_letter ({columns}) FROM STDIN") as copy:
+                for row in self.letters:
+                    copy.write_row((*row, "", "", "", "", ""))
+            self._cursor.close()
+            return
+        stored = Letter.objects.bulk_create(
+            [Letter(**dict(zip(LETTER_COLUMNS, row, strict=True)) | {"reasons": json.loads(row[11])})
+             for row in self.letters], batch_size=2000)
+        LetterLine.objects.bulk_create(
+            [LetterLine(letter_id=letter.pk, **dict(zip(LINE_COLUMNS, line, strict=True))
+                        | {"level_dates": json.loads(line[3])})
+             for letter, lines in zip(stored, self.lines, strict=True) for line in lines], batch_size=5000)
+
+    def abort(self) -> None:
+        if self._copy is not None:
+            self._copy_context.__exit__(RuntimeError, RuntimeError("proposal aborted"), None)
+            self._cursor.close()
+
+
+def _line_row(line: core.LetterLine) -> tuple:
+    dates = line.level_dates
+    return (line.item_id, line.level, line.climbs,
+            json.dumps({str(k): v.isoformat() for k, v in dates.items()}) if dates else "{}",
+            line.days_past_due, line.open_amount, line.disputed_amount, line.amount_due, line.interest,
+            line.interest_rate, line.interest_from, line.interest_to, line.compensation, line.legal_basis)
+
+
+def _letter_row(run_id: int, proposed: core.ProposedLetter, customer: dict, contact: tuple[int, str, str] | None,
+                entity_by_id: dict[int, LegalEntity]) -> tuple:
+    language = (contact[2] if contact and contact[2] else customer["language"] or "en")[:2].lower()
+    return (
+        run_id, proposed.customer_id, proposed.currency, proposed.level, proposed.tone, proposed.channel,
+        language if language in LANGUAGES else "en", contact[0] if contact else None, contact[1] if contact else "",
+        letter_key(run_id, proposed.customer_id, proposed.level, proposed.currency),
+        LetterStatus.PROPOSED.value, json.dumps(list(proposed.reasons)), proposed.fee, proposed.items_total,
+        proposed.interest_total, proposed.compensation_total, proposed.total,
+        payment_reference(entity_by_id[customer["entity_id"]].code, customer["account"]),
+    )
 
 
 def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), segments: Sequence[str] = (),
@@ -128,10 +176,16 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
     open_items = Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS), open_amount__gt=0)
     # Only overdue items can be dunned; the open total (not yet due included) is needed only by a
     # level with a minimum share, and then summed in the database.
-    for row in open_items.filter(due_date__lt=as_of).values_list("id", "customer_id", "number", "currency",
-                                                                 "due_date", "open_amount"):
-        if row[1] in customer_rows:
-            items_by_customer[row[1]].append(row)
+    with connection.cursor() as cursor:
+        # The largest read of the proposal (every overdue debit item): a plain cursor, no model rows.
+        cursor.execute(
+            "SELECT id, customer_id, number, currency, due_date, open_amount FROM ledger_item "
+            f"WHERE entity_id IN ({', '.join(['%s'] * len(entity_ids))}) "
+            f"AND kind IN ({', '.join(['%s'] * len(DEBIT_KINDS))}) AND open_amount > 0 AND due_date < %s",
+            [*entity_ids, *DEBIT_KINDS, as_of])
+        for row in cursor.fetchall():
+            if row[1] in customer_rows:
+                items_by_customer[row[1]].append(row)
     open_totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
     if any(level.min_share_percent > 0 for r in rules.values() for level in r.levels):
         for customer_id, currency, total in (open_items.values_list("customer_id", "currency")
@@ -184,41 +238,32 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
             open_totals=open_totals.get(customer_id, NO_TOTALS), blocked_code=blocked_code,
         ))
 
-    letters: list[core.ProposedLetter] = []
+    candidates = sum(len({item.currency for item in facts.items})
+                     for facts_list in facts_by_procedure.values() for facts in facts_list)
+    if progress:
+        # Reported before the write transaction: while the lines stream through COPY the connection
+        # is busy, and an update made inside the transaction would not be seen before its end anyway.
+        progress(0, len(customer_rows), f"{len(items_by_customer)} customers with overdue items, "
+                                        f"{candidates} letters at most: proposing")
     exceptions: list[core.Exception_] = []
-    for key, facts_list in facts_by_procedure.items():
-        found, held = core.propose(facts_list, rules[key], as_of)
-        letters.extend(found)
-        exceptions.extend(held)
-        if progress:
-            progress(len(letters), len(customer_rows), f"{procedures[key]}: {len(found)} letters")
-
+    letter_count = 0
     with transaction.atomic():
         run = Run.objects.create(as_of=as_of, entity_codes=[e.code for e in entities], segments=list(segments),
                                  four_eyes=any(p.four_eyes for p in procedures.values()), proposed_by=by.user)
-        letter_rows = []
-        line_rows = []
-        for proposed in letters:
-            row = customer_rows[proposed.customer_id]
-            contact = contacts.get(proposed.customer_id)
-            language = (contact[2] if contact and contact[2] else row["language"] or "en")[:2].lower()
-            letter_rows.append((
-                run.pk, proposed.customer_id, proposed.currency, proposed.level, proposed.tone, proposed.channel,
-                language if language in LANGUAGES else "en", contact[0] if contact else None,
-                contact[1] if contact else "",
-                letter_key(run.pk, proposed.customer_id, proposed.level, proposed.currency),
-                LetterStatus.PROPOSED.value, json.dumps(list(proposed.reasons)), proposed.fee, proposed.items_total,
-                proposed.interest_total, proposed.compensation_total, proposed.total,
-                payment_reference(entity_by_id[row["entity_id"]].code, row["account"]),
-            ))
-            line_rows.append([(
-                line.item_id, line.level, line.climbs,
-                json.dumps({str(k): v.isoformat() for k, v in line.level_dates.items()}) if line.level_dates else "{}",
-                line.days_past_due,
-                line.open_amount, line.disputed_amount, line.amount_due, line.interest, line.interest_rate,
-                line.interest_from, line.interest_to, line.compensation, line.legal_basis,
-            ) for line in proposed.lines])
-        _write_proposal(letter_rows, line_rows)
+        writer = _ProposalWriter(candidates)
+        try:
+            for key, facts_list in facts_by_procedure.items():
+                for facts in facts_list:
+                    found, held = core.propose_customer(facts, rules[key], as_of)
+                    exceptions.extend(held)
+                    for proposed in found:
+                        writer.add(_letter_row(run.pk, proposed, customer_rows[proposed.customer_id],
+                                               contacts.get(proposed.customer_id), entity_by_id), proposed.lines)
+                    letter_count += len(found)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.finish()
         RunException.objects.bulk_create(
             [RunException(run=run, customer_id=e.customer_id, currency=e.currency, level=e.level, code=e.code,
                           detail=e.detail[:300], amount=e.amount) for e in exceptions]
@@ -228,5 +273,7 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
             batch_size=5000,
         )
         record(EventKind.DUNNING_RUN_PROPOSED, actor=by, subject_type="dunning_run", subject_id=run.pk,
-               message=f"Run {run.pk} as of {as_of}: {len(letters)} letters, {len(exceptions)} exceptions")
+               message=f"Run {run.pk} as of {as_of}: {letter_count} letters, {len(exceptions)} exceptions")
+    if progress:
+        progress(len(customer_rows), len(customer_rows), f"{letter_count} letters, {len(exceptions)} exceptions")
     return run

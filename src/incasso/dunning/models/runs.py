@@ -78,7 +78,11 @@ class LetterLine(models.Model):
     """An item in a letter: how late, how much is claimed, and whether it climbs a level with it."""
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No database constraint on the item: a proposal writes hundreds of thousands of lines, and
+    # PostgreSQL checks a foreign key row by row, locking each referenced item (FOR KEY SHARE): that
+    # check alone cost more than the rest of the proposal. Ledger items are never deleted, PROTECT
+    # still guards deletion through Django, and the proposal only writes item ids it has just read.
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     level = models.PositiveSmallIntegerField()
     climbs = models.BooleanField(default=True)
     level_dates = models.JSONField(default=dict)  # {"1": "2026-03-10"}: the earlier levels' dates
