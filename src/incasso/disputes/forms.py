@@ -44,7 +44,7 @@ class AssignForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.ChoiceField(label=_("Resolution"), choices=[
-        (r.value, r.label) for r in Resolution if r != Resolution.WRITTEN_OFF])
+        (r.value, r.label) for r in Resolution if r not in (Resolution.WRITTEN_OFF, Resolution.WITHDRAWN)])
     root_cause = CatalogueChoiceField(label=_("Root cause"), to_field_name="code",
                                       queryset=RootCauseCode.objects.filter(active=True))
     accepted_amount = forms.DecimalField(label=_("Accepted amount (partial acceptance)"), required=False,

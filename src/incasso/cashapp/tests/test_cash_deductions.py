@@ -145,3 +145,17 @@ def test_accepting_a_short_payment_in_the_queue_with_a_reason_opens_the_dispute(
     deduction = Deduction.objects.get()
     assert (deduction.item, deduction.status, deduction.case.disputed_amount) == (
         invoice, DeductionStatus.DISPUTED, Decimal("50.00"))
+
+
+def test_withdrawn_is_not_a_resolution_a_resolver_can_choose():
+    from incasso.disputes.errors import DisputeError
+    from incasso.disputes.forms import ResolveForm
+
+    customer = acme(our_entity())
+    invoice, _second = acme_invoices(customer)
+    case = open_dispute(customer.pk, [(invoice.pk, "10.00")], "pricing", by=SYSTEM)
+    assign_case(case.pk, by=SYSTEM)
+    start_investigation(case.pk, by=SYSTEM)
+    with pytest.raises(DisputeError):
+        resolve_case(case.pk, Resolution.WITHDRAWN, by=SYSTEM, root_cause_code=_a_root_cause())
+    assert Resolution.WITHDRAWN not in dict(ResolveForm.base_fields["resolution"].choices)

@@ -62,6 +62,9 @@ def resolve_case(case_id: int, resolution: str, *, by: Actor, root_cause_code: s
     if resolution == Resolution.WRITTEN_OFF:
         raise DisputeError(DisputeErrorCode.MISSING_RESOLUTION_DATA,
                            "a write-off is proposed and approved, not resolved directly")
+    if resolution == Resolution.WITHDRAWN:
+        raise DisputeError(DisputeErrorCode.MISSING_RESOLUTION_DATA,
+                           "a case is withdrawn when the claim falls away (withdraw_dispute), not resolved so")
     if resolution not in Resolution.values:
         raise DisputeError(DisputeErrorCode.MISSING_RESOLUTION_DATA, f"unknown resolution {resolution!r}")
     root_cause = RootCauseCode.objects.filter(code=root_cause_code, active=True).first()
