@@ -135,3 +135,23 @@ def _upload(name: str, content: bytes):  # type: ignore[no-untyped-def]
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
+
+
+def test_the_queue_costs_the_same_queries_for_many_lines(people, worked):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people.carla.get("/api/v1/me")  # the token's first use of the minute writes last_used_at
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert people.carla.get("/api/v1/cash/lines?state=all").status_code == 200
+        return len(queries)
+
+    few = count()
+    import_statement_bytes(camt053(*[camt053_entry(f"{n}.00", ref=f"M{n}", name="Acme Batiment") for n in range(1, 9)],
+                                   statement_id="STMT-MANY", message_id="M-MANY", opening="0", closing="36.00"),
+                           "many.xml", by=SYSTEM)
+    run_matching(date(2026, 3, 3), by=SYSTEM)
+    assert BankLine.objects.count() == 11
+    assert count() == few

@@ -6,7 +6,7 @@ import time
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
@@ -57,12 +57,14 @@ def test_the_docs_page_loads_swagger_from_our_static_files_not_a_cdn(client):  #
 @pytest.fixture
 def wsgi_app():  # type: ignore[no-untyped-def]
     """The Django application as WSGI, called in this thread, so it sees the test's transaction; the
-    end-of-request hook that closes connections is held back for the duration (as Django's test
-    client does)."""
+    request hooks that close old connections are held back for the duration, as Django's test
+    client does (on PostgreSQL they would close the connection inside the test's transaction)."""
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
         yield get_wsgi_application()
     finally:
+        request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
 
 
