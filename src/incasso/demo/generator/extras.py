@@ -6,10 +6,11 @@ shows the cash application's newer inputs and the targets of the cash report:
 * ``bank_csv/<mapping>/RO01_EUR_<day>.csv``: a CSV export of the Romanian entity's EUR account for
   the last bank day, in a Romanian bank's layout (semicolons, ``dd.mm.yyyy``, decimal comma). The
   folder is the name of the saved column mapping that reads it (``CSV_MAPPING``); the daily cycle
-  imports it with ``incasso bank import --mapping <mapping>``. It pays items no other statement pays.
+  imports it with ``incasso bank import --mapping <mapping>``. It pays items no other statement pays;
+  ``bank_csv_truth.csv`` says which (same columns as ``bank_truth.csv``).
 * ``remittance/advices_<day>.csv``: remittance advices (payer, date, invoices and amounts) for the
-  bulk payments whose bank text names no invoice, imported by ``incasso bank remittance`` before the
-  matching run, which then reads the advice's invoice list for the line.
+  payments whose bank text names no invoice (bulk payments first, then single ones), imported by
+  ``incasso bank remittance`` before the matching run, which then reads the advice's invoice list.
 * ``cash_targets.csv``: entity, currency, month, amount: the cash each entity should collect per
   month, for the three months up to the as-of date and the next one (90 % of what falls due in the
   month, at least the month's average), set through ``reports.targets.set_cash_target``.
@@ -27,7 +28,14 @@ from pathlib import Path
 from random import Random
 
 from incasso.core.bank import parse_file
-from incasso.demo.generator.bank import PHRASES, _payer_name, _read_ledger, business_days, entity_accounts
+from incasso.demo.generator.bank import (
+    PHRASES,
+    TRUTH_COLUMNS,
+    _payer_name,
+    _read_ledger,
+    business_days,
+    entity_accounts,
+)
 
 CSV_ENTITY, CSV_CURRENCY = "RO01", "EUR"
 CSV_PAYMENTS = 6
@@ -41,7 +49,8 @@ CSV_MAPPING: dict[str, object] = {
 CSV_COLUMNS = ["Data operatiunii", "Data valutei", "Suma", "Moneda", "Platitor", "IBAN platitor", "Detalii",
                "Referinta"]
 ADVICE_COLUMNS = ["payment_date", "payer", "payer_iban", "payer_account", "invoice", "paid", "amount", "currency"]
-ADVICES = 3  # bulk payments without references that get an advice
+ADVICES = 3  # payments without references that get an advice
+ADVICE_CLASSES = ("bulk_no_reference", "amount_only")  # in this order of preference
 TARGET_COLUMNS = ["entity", "currency", "month", "amount"]
 TARGET_SHARE = Decimal("0.9")
 
@@ -55,14 +64,17 @@ class ExtrasResult:
     targets: list[tuple[str, str, date, Decimal]] = field(default_factory=list)
 
 
-def _paid_in_statements(out: Path) -> set[tuple[str, str]]:
-    """(entity, number) of every item the camt/MT940 statements pay (from bank_truth.csv)."""
+def paid_in_statements(out: Path) -> set[tuple[str, str]]:
+    """(entity, number) of every item the generated statements pay (bank_truth.csv, bank_csv_truth.csv)."""
     paid = set()
-    with open(out / "bank_truth.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            for part in row["items"].split(";"):
-                entity, rest = part.split("/", 1)
-                paid.add((entity, rest.split("=")[0]))
+    for name in ("bank_truth.csv", "bank_csv_truth.csv"):
+        if not (out / name).exists():
+            continue
+        with open(out / name, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for part in row["items"].split(";"):
+                    entity, rest = part.split("/", 1)
+                    paid.add((entity, rest.split("=")[0]))
     return paid
 
 
@@ -71,7 +83,8 @@ def _euro_text(value: Decimal) -> str:
 
 
 def _csv_statement(out: Path, rng: Random, day: date) -> tuple[Path | None, int]:
-    paid = _paid_in_statements(out)
+    (out / "bank_csv_truth.csv").unlink(missing_ok=True)
+    paid = paid_in_statements(out)
     customers = [c for c in _read_ledger(out).get(CSV_ENTITY, []) if c.currency == CSV_CURRENCY]
     candidates = [(c, i) for c in customers for i in c.items if (c.entity, i.number) not in paid]
     if not candidates:
@@ -81,14 +94,23 @@ def _csv_statement(out: Path, rng: Random, day: date) -> tuple[Path | None, int]
     folder = out / "bank_csv" / str(CSV_MAPPING["name"])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{CSV_ENTITY}_{CSV_CURRENCY}_{day:%Y%m%d}.csv"
+    truth = []
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for n, (customer, item) in enumerate(chosen, start=1):
             phrase = rng.choice(PHRASES.get(customer.language, PHRASES["en"]))
+            reference = f"CSV{CSV_ENTITY}{day:%y%m%d}{n:04d}"
             writer.writerow([f"{day:%d.%m.%Y}", f"{day:%d.%m.%Y}", _euro_text(item.open_amount), CSV_CURRENCY,
                              _payer_name(rng, customer.name), customer.ibans[0], f"{phrase} {item.number}",
-                             f"CSV{CSV_ENTITY}{day:%y%m%d}{n:04d}"])
+                             reference])
+            truth.append([path.relative_to(out).as_posix(), reference, "clean", customer.account, customer.entity,
+                          f"{item.open_amount:.2f}", CSV_CURRENCY, f"{customer.entity}/{item.number}="
+                          f"{item.open_amount:.2f}", ""])
+    with open(out / "bank_csv_truth.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(TRUTH_COLUMNS)
+        writer.writerows(truth)
     return path, len(chosen)
 
 
@@ -96,7 +118,8 @@ def _remittance(out: Path, day: date) -> tuple[Path | None, int]:
     """Advices for the first bulk payments without references, read back from the statements' truth."""
     rows = []
     with open(out / "bank_truth.csv", encoding="utf-8", newline="") as handle:
-        truth = [row for row in csv.DictReader(handle) if row["noise_class"] == "bulk_no_reference"][:ADVICES]
+        lines = list(csv.DictReader(handle))
+    truth = [row for kind in ADVICE_CLASSES for row in lines if row["noise_class"] == kind][:ADVICES]
     if not truth:
         return None, 0
     names = _payers(out, truth)

@@ -25,6 +25,8 @@ from incasso.audit.events import Actor
 from incasso.commandline import parse_date
 from incasso.demo.generator import PROFILES, generate
 from incasso.demo.generator.bank import business_days, generate_bank
+from incasso.demo.generator.extras import generate_extras
+from incasso.demo.steps import demo_api_token, demo_plans, prepare, set_targets
 from incasso.demo.summary import ledger_summary
 from incasso.operations.daily import run_daily_cycle
 from incasso.reports.models import AgingSnapshot
@@ -53,20 +55,34 @@ class Command(BaseCommand):
         seed = int(options["seed"])  # type: ignore[call-overload]
         result = generate(PROFILES["demo"], out, seed=seed, as_of=extract_date)
         bank = generate_bank(out, seed=seed, as_of=extract_date, days=BANK_DAYS)
-        self.stdout.write(f"generated {sum(result.rows.values()):,} rows (ERP extract as of {extract_date}) and "
-                          f"{len(bank.files)} bank statements with {bank.lines:,} lines into {out}")
+        extras = generate_extras(out, seed=seed, as_of=extract_date, days=BANK_DAYS)
+        self.stdout.write(f"generated {sum(result.rows.values()):,} rows (ERP extract as of {extract_date}), "
+                          f"{len(bank.files)} bank statements with {bank.lines:,} lines, a CSV export with "
+                          f"{extras.csv_lines} lines, {extras.advices} remittance advices and "
+                          f"{len(extras.targets)} monthly cash targets into {out}")
 
         logins = self._create_users(out / "users.csv", by)
+        prepare(out, as_of, by=by)
+        plans = demo_plans(out, as_of, extract_date)
         cycle = run_daily_cycle(as_of, by=Actor(None, "daily-cycle"), inbox=out, out=self.stdout)
         self.stdout.write(f"Daily cycle as of {as_of.isoformat()}:")
         for line in cycle.lines():
             self.stdout.write(line)
+        set_targets(out, by=by)
+        added = "already there, none added" if plans.skipped else f"{plans.created} added"
+        self.stdout.write(f"Payment plans: {added}")
         snapshot = AgingSnapshot.objects.filter(as_of=as_of).order_by("-pk").first()
 
         self.stdout.write("")
         self.stdout.write(f"Logins (password {DEMO_PASSWORD!r} for everyone):")
         for username, roles in logins:
             self.stdout.write(f"  {username:<10} {', '.join(roles)}")
+        api_user, token = demo_api_token(by=by)
+        if token:
+            self.stdout.write(f"API token of {api_user} (shown once; /api/v1/, docs at /api/v1/docs): {token}")
+        else:
+            self.stdout.write(f"API token of {api_user} created at the first run; another one: "
+                              f"incasso api token create --user {api_user} --name NAME")
         self.stdout.write("")
         for line in ledger_summary(as_of, snapshot).lines():
             self.stdout.write(line)
