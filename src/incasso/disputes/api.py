@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.contrib.auth import get_user_model
 from ninja import Field, Query, Router, Schema, Status
 
 from incasso.accounts.api import (
@@ -245,6 +246,8 @@ def transition(request: Any, case_id: ObjectId, payload: TransitionIn) -> dict[s
     by = Actor.of(request.user)
     action, note = payload.action, payload.note
     if action == "assign":
+        if payload.resolver_id is not None and not get_user_model().objects.filter(pk=payload.resolver_id).exists():
+            raise ApiError("not_found", f"no user {payload.resolver_id}", field="resolver_id")
         actions.assign_case(case.pk, by=by, department_code=payload.department, resolver=payload.resolver_id)
     elif action == "start_investigation":
         actions.start_investigation(case.pk, by=by, note=note)

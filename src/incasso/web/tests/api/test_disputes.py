@@ -69,6 +69,7 @@ def test_the_case_moves_through_the_actions_and_each_role_is_checked(cast):  # t
 
     early = rita.post(url, {"action": "resolve", "resolution": "rejected", "root_cause": "customer_process"},
                       content_type="application/json")
+    unknown_resolver = theo.post(url, {"action": "assign", "resolver_id": 999999}, content_type="application/json")
     assigned = theo.post(url, {"action": "assign", "department": "sales", "resolver_id": cast.rita.pk},
                          content_type="application/json")
     by_controller = clara.post(url, {"action": "start_investigation"}, content_type="application/json")
@@ -79,6 +80,7 @@ def test_the_case_moves_through_the_actions_and_each_role_is_checked(cast):  # t
                                "note": "price list error"}, content_type="application/json")
 
     assert (early.status_code, early.json()["code"]) == (409, "invalid_transition")
+    assert (unknown_resolver.status_code, unknown_resolver.json()["field"]) == (404, "resolver_id")
     assert assigned.status_code == 200 and assigned.json()["resolver"] == "rita"
     assert (by_controller.status_code, by_controller.json()["code"]) == (403, "not_allowed")
     assert started.json()["status"] == "investigating"
