@@ -37,9 +37,12 @@ PENDING_LETTER = (LetterStatus.PROPOSED, LetterStatus.QUEUED)
 Progress = Callable[[int, int, str], None]
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Z]")
+
+
 def payment_reference(entity_code: str, account: str) -> str:
     """An ISO 11649 (RF) creditor reference naming the customer account, for cash application."""
-    body = re.sub(r"[^0-9A-Z]", "", f"{entity_code}{account}".upper())[:21] or "0"
+    body = _NOT_ALPHANUMERIC.sub("", f"{entity_code}{account}".upper())[:21] or "0"
     return f"RF{rf_check_digits(body)}{body}"
 
 
