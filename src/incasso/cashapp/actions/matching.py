@@ -23,6 +23,7 @@ from django.db import transaction
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
 from incasso.cashapp.actions.applying import _booking_date, apply_proposal
+from incasso.cashapp.actions.batch import BATCH_SIZE, AutoLine, apply_auto_batch, batchable
 from incasso.cashapp.actions.remittances import documents_of, link_remittances
 from incasso.cashapp.choices import LineState, ProposalStatus, ResidualKind
 from incasso.cashapp.errors import CashError
@@ -118,8 +119,11 @@ PROGRESS_EVERY = 200  # lines between two progress reports
 
 
 def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
-                 progress: Progress | None = None) -> RunReport:
+                 progress: Progress | None = None, batched: bool = True) -> RunReport:
     """Match every unmatched credit line (of ``entity_ids``, or of every entity) as of ``as_of``.
+
+    The plain automatic applications are written per batch (``actions.batch``); ``batched=False``
+    applies every line through the per-line verbs (what the batched path is tested against).
 
     ``progress(done, total, message)`` is called while the run goes (the background job shows it)."""
     report = RunReport(as_of=as_of)
@@ -145,6 +149,7 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
         (line_id, f"RA-{pk}", documents_of(documents), why) for line_id, pk, documents, why in
         RemittanceAdvice.objects.filter(line__state=LineState.UNMATCHED, line__sign="CRDT")
         .values_list("line_id", "pk", "documents", "link_reason"))}
+    pending: list[AutoLine] = []
     for done, line in enumerate(lines):
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total, f"{done} of {total} lines matched")
@@ -157,8 +162,20 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
                        for a in proposal.allocations]
         customer_id = int(proposal.customer_id) if proposal.customer_id is not None else None
         seen_before = _signature(customer_id, allocations) in earlier[line.pk]
-        _save_outcome(line.pk, proposal, customer_id, allocations, seen_before, settings[line.entity_id],
+        line_settings = settings[line.entity_id]
+        if batched and not seen_before and batchable(customer_id, allocations, proposal.confidence,
+                                                     line_settings.auto_threshold, proposal.residual_kind, line):
+            pending.append(AutoLine(line, proposal, customer_id, allocations,  # type: ignore[arg-type]
+                                    _booking_date(line, as_of)))
+            if len(pending) >= BATCH_SIZE:
+                _flush(pending, settings, as_of, report, by=by)
+            continue
+        if (customer_id is not None and allocations and not seen_before
+                and proposal.confidence >= line_settings.auto_threshold):
+            _flush(pending, settings, as_of, report, by=by)  # this one applies line by line: keep the order
+        _save_outcome(line.pk, proposal, customer_id, allocations, seen_before, line_settings,
                       as_of, report, by=by)
+    _flush(pending, settings, as_of, report, by=by)
     record(EventKind.MATCHING_RUN, actor=by, subject_type="matching_run", subject_id=as_of.isoformat(),
            message=report.summary(),
            after={"lines": report.lines, "auto_applied": report.auto_applied, "queued": report.queued,
@@ -166,6 +183,23 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
     if progress:
         progress(total, total, report.summary())
     return report
+
+
+def _flush(pending: list[AutoLine], settings: dict[int, MatchSettings], as_of: date, report: RunReport, *,
+           by: Actor) -> None:
+    """Apply the pending sure lines per batch; a line whose check fails goes through the per-line
+    path at its place in the order, and the batch goes on after it."""
+    while pending:
+        outcome = apply_auto_batch(pending, as_of=as_of, by=by)
+        report.auto_applied += outcome.applied
+        report.unchanged += outcome.unchanged
+        if outcome.stopped_at is None:
+            pending.clear()
+            return
+        auto = pending[outcome.stopped_at]
+        _save_outcome(auto.line.pk, auto.proposal, auto.customer_id, auto.allocations, False,
+                      settings[auto.line.entity_id], as_of, report, by=by)
+        del pending[:outcome.stopped_at + 1]
 
 
 def _save_outcome(line_id: int, proposal, customer_id: int | None, allocations: list[dict[str, str]],  # type: ignore[no-untyped-def]

@@ -1,0 +1,195 @@
+"""The matching run's batched automatic application leaves exactly what the per-line path leaves:
+the same items and open amounts, allocations, line states, proposals, deductions, write-offs and
+audit events, on a run with full, combined, over- and short payments, a cash discount, a payment
+across a customer group, two lines paying one invoice and an invoice a person changed meanwhile."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from incasso.audit.events import SYSTEM
+from incasso.audit.models import AuditEvent
+from incasso.cashapp.actions import import_statement_bytes, run_matching
+from incasso.cashapp.actions import matching as matching_module
+from incasso.cashapp.models import BankLine, CashSettings, Deduction, MatchProposal, WriteOff
+from incasso.cashapp.tests.samples import ACME_IBAN, camt053, camt053_entry, our_entity
+from incasso.ledger.actions import allocate
+from incasso.ledger.choices import ItemKind
+from incasso.ledger.models import Allocation, Customer, CustomerGroup, CustomerIban, Item
+from incasso.testing.builders import a_customer, an_item
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 3, 3)
+BETA_IBAN = "DE89370400440532013000"
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _scenario() -> None:
+    entity = our_entity()
+    CashSettings.objects.create(entity=entity, cash_discount_percent=Decimal("2"), cash_discount_days=30)
+    group = CustomerGroup.objects.create(code="G-ACME", name="Acme group")
+    acme = a_customer(entity, "C-100", name="Acme Bâtiment SARL", group=group)
+    CustomerIban.objects.create(customer=acme, iban=ACME_IBAN)
+    sister = a_customer(entity, "C-101", name="Acme Services SARL", group=group)
+    beta = a_customer(entity, "C-200", name="Beta Logistik GmbH")
+    CustomerIban.objects.create(customer=beta, iban=BETA_IBAN)
+    for n, amount in enumerate(["1200.00", "830.40", "450.00", "300.00", "990.00", "75.50"], start=1):
+        an_item(acme, f"FA2026000{n}", amount=amount, document_date=date(2026, 1, 15), due_date=date(2026, 2, 14))
+    an_item(sister, "FS20260001", amount="640.00", document_date=date(2026, 1, 20), due_date=date(2026, 2, 19))
+    an_item(beta, "BL-7001", amount="2000.00", document_date=date(2026, 2, 20), due_date=date(2026, 3, 22))
+    an_item(beta, "BL-7002", amount="500.00", document_date=date(2026, 1, 2), due_date=date(2026, 2, 1))
+    an_item(beta, "BL-7003", amount="700.00", document_date=date(2026, 1, 3), due_date=date(2026, 2, 2))
+    an_item(beta, "BL-7004", amount="410.00", document_date=date(2026, 1, 3), due_date=date(2026, 2, 2))
+    an_item(beta, "GS-7001", kind=ItemKind.CREDIT_NOTE, amount="100.00", document_date=date(2026, 2, 1))
+    entries = [
+        camt053_entry("1200.00", ref="L01", name="Acme", iban=ACME_IBAN, text="FA20260001"),  # full
+        camt053_entry("1280.40", ref="L02", name="Acme", iban=ACME_IBAN, text="FA20260002 FA20260003"),  # two
+        camt053_entry("640.00", ref="L03", name="Acme", iban=ACME_IBAN, text="FS20260001"),  # the group
+        camt053_entry("1960.00", ref="L04", name="Beta", iban=BETA_IBAN, text="BL-7001 Skonto"),  # discount
+        camt053_entry("450.00", ref="L05", name="Beta", iban=BETA_IBAN, text="BL-7002"),  # short payment
+        camt053_entry("300.00", ref="L06", name="Acme", iban=ACME_IBAN, text="FA20260004"),  # paid twice
+        camt053_entry("300.00", ref="L07", name="Acme", iban=ACME_IBAN, text="FA20260004"),
+        camt053_entry("990.00", ref="L08", name="Acme", iban=ACME_IBAN, text="FA20260005"),  # changed meanwhile
+        camt053_entry("800.00", ref="L09", name="Beta", iban=BETA_IBAN, text="BL-7003"),  # overpayment
+        camt053_entry("410.00", ref="L10", name="Beta", iban=BETA_IBAN, text="BL-7004"),
+        camt053_entry("333.33", ref="L11", name="XYZ HOLDING LTD"),  # unidentified
+        camt053_entry("75.50", ref="L12", name="Acme", iban=ACME_IBAN, text="FA20260006"),
+    ]
+    import_statement_bytes(camt053(*entries, opening="0", closing="0"), "statement.xml", by=SYSTEM)
+
+
+def _person_changes_an_invoice(original):  # type: ignore[no-untyped-def]
+    """After the run has read the open items, a person settles 90.00 of FA20260005 with a credit note:
+    the line paying it in full no longer fits and must be queued with the ledger's reason."""
+    def build_index(entity_ids):  # type: ignore[no-untyped-def]
+        index = original(entity_ids)
+        invoice = Item.objects.get(number="FA20260005")
+        credit = an_item(invoice.customer, "AV-0001", kind=ItemKind.CREDIT_NOTE, amount="90.00",
+                         document_date=date(2026, 3, 1))
+        allocate(invoice.pk, credit.pk, Decimal("90.00"), date(2026, 3, 2), by=SYSTEM)
+        return index
+    return build_index
+
+
+def _outcome(*, batched: bool, monkeypatch, batches: list[Any]) -> tuple[dict[str, Any], Any]:  # type: ignore[no-untyped-def]
+    """Build the scenario, run matching one way, take a normalised picture, roll everything back."""
+    picture: dict[str, Any] = {}
+    apply_auto_batch = matching_module.apply_auto_batch
+
+    def spy(batch, **kwargs):  # type: ignore[no-untyped-def]
+        outcome = apply_auto_batch(batch, **kwargs)
+        batches.append(outcome)
+        return outcome
+
+    report = None
+    try:
+        with transaction.atomic():
+            _scenario()
+            first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            with monkeypatch.context() as patch:
+                patch.setattr(matching_module, "build_index", _person_changes_an_invoice(matching_module.build_index))
+                patch.setattr(matching_module, "apply_auto_batch", spy)
+                report = run_matching(AS_OF, by=SYSTEM, batched=batched)
+            picture = _picture(first_event)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return picture, report
+
+
+def _picture(first_event: int) -> dict[str, Any]:
+    lines = {pk: ref for pk, ref in BankLine.objects.values_list("pk", "bank_reference")}
+    proposals = {pk: lines[line_id] for pk, line_id in MatchProposal.objects.values_list("pk", "line_id")}
+
+    def text(value: str) -> str:
+        value = re.sub(r"\b(CASH|WO|TRF)-(\d+)", lambda m: f"{m[1]}-{lines[int(m[2])]}", value)
+        return re.sub(r"proposal-(\d+)", lambda m: f"proposal-of-{proposals[int(m[1])]}", value)
+
+    accounts = dict(Customer.objects.values_list("pk", "account"))
+    items = {pk: (account, kind, text(number)) for pk, account, kind, number in
+             Item.objects.values_list("pk", "customer__account", "kind", "number")}
+    allocations = {a.pk: (items[a.debit_item_id], items[a.credit_item_id], str(a.amount)) for a in
+                   Allocation.objects.all()}
+
+    def subject(kind: str, value: str) -> Any:
+        if kind == "item":
+            return items[int(value)]
+        if kind == "allocation":
+            return allocations[int(value)]
+        if kind == "bank_line":
+            return lines[int(value)]
+        return value
+
+    def payload(value: Any) -> Any:
+        if isinstance(value, dict) and "proposal" in value:
+            value = {**value, "proposal": proposals[int(value["proposal"])]}
+        return json.dumps(value, sort_keys=True, default=str)
+
+    return {
+        "items": sorted((items[i.pk], str(i.amount), str(i.open_amount), i.last_activity_on, i.document_date,
+                         i.text, i.reference) for i in Item.objects.all()),
+        "allocations": sorted((allocations[a.pk], a.date, a.source, a.note, text(a.idempotency_key or ""),
+                               a.reversed_on) for a in Allocation.objects.all()),
+        "lines": sorted((lines[line.pk], line.state, line.application,
+                         line.customer.account if line.customer else None,
+                         items[line.payment_item_id] if line.payment_item_id else None)
+                        for line in BankLine.objects.select_related("customer")),
+        "proposals": sorted((lines[p.line_id], p.status, p.customer.account if p.customer else None,
+                             str(p.confidence), p.reason, p.stage, str(p.residual), p.residual_kind,
+                             p.idempotency_key, sorted((items[int(a["item_id"])], a["amount"], a["discount"])
+                                                       for a in p.allocations))
+                            for p in MatchProposal.objects.select_related("customer")),
+        "deductions": sorted((lines[d.line_id], items[d.item_id], str(d.amount), d.reason, d.status)
+                             for d in Deduction.objects.all()),
+        "write_offs": sorted((lines[w.line_id], items[w.item_id], str(w.amount), w.reason)
+                             for w in WriteOff.objects.all()),
+        "events": sorted((e.kind, e.subject_type, str(subject(e.subject_type, e.subject_id)), e.actor_label,
+                          accounts.get(e.customer_id), text(e.message), payload(e.before),
+                          payload(e.after))
+                         for e in AuditEvent.objects.filter(pk__gt=first_event)),
+    }
+
+
+def test_the_batched_run_leaves_exactly_what_the_per_line_run_leaves(monkeypatch):
+    batches: list[Any] = []
+    per_line, per_line_report = _outcome(batched=False, monkeypatch=monkeypatch, batches=batches)
+    assert batches == []
+    batched, batched_report = _outcome(batched=True, monkeypatch=monkeypatch, batches=batches)
+    # the sure plain lines went through batches, and two lines stopped a batch (paid twice, changed)
+    assert sum(outcome.applied for outcome in batches) >= 5
+    assert sum(outcome.stopped_at is not None for outcome in batches) == 2
+    # the scenario exercises what it claims to
+    states = {ref: state for ref, state, *_rest in per_line["lines"]}
+    assert states["L01"] == "applied" and states["L03"] == "applied" and states["L09"] == "partial"
+    assert states["L06"] == "applied" and states["L07"] == "proposed"  # the second payment of one invoice
+    assert states["L08"] == "proposed"  # the invoice changed after the run read it
+    assert per_line["write_offs"] and per_line["deductions"]  # the discount and the short payment
+    assert [row[3] for row in per_line["lines"] if row[0] == "L03"] == ["C-100"]  # Acme's cash...
+    assert ("C-101", "invoice", "FS20260001") in {row[0][0] for row in per_line["allocations"]}  # ...on its sister
+    assert per_line_report.conflicts and per_line_report.auto_applied >= 6
+    # and both ways end the same
+    for part in per_line:
+        assert batched[part] == per_line[part], part
+    assert (batched_report.auto_applied, batched_report.queued, batched_report.unidentified,
+            batched_report.unchanged, batched_report.conflicts) == (
+        per_line_report.auto_applied, per_line_report.queued, per_line_report.unidentified,
+        per_line_report.unchanged, per_line_report.conflicts)
+
+
+def test_a_second_batched_run_changes_nothing(monkeypatch):
+    _scenario()
+    first = run_matching(AS_OF, by=SYSTEM)
+    assert first.auto_applied >= 6
+    allocations = Allocation.objects.count()
+    again = run_matching(AS_OF, by=SYSTEM)
+    assert again.auto_applied == 0 and Allocation.objects.count() == allocations
