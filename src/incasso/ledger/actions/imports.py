@@ -121,15 +121,17 @@ def import_erp_file(
     as_of: date | None = None,
     progress: Progress | None = None,
     bulk_min_items: int = BULK_MIN_ITEMS,
-    staged: bool = True,
+    staged: bool = False,
 ) -> ImportReport:
     """Import one ERP extract of ``kind`` (entities, customers, contacts or items), all or nothing.
 
     ``as_of`` dates the ERP allocations and reversals the import makes; by default it is each legal
     entity's local today, from one clock reading. ``bulk_min_items`` is the number of new items
     from which an item import takes the bulk-load path (``import_items.bulk_load_possible``).
-    ``staged`` lets a CSV item file take the staged path (``import_staged``); False forces the
-    per-row path, which XLSX and JSON files and files the staged path cannot load always take.
+    ``staged`` sends a CSV item file through the staged path (``import_staged``: loaded into a
+    staging table and checked set-based); XLSX and JSON files and files it cannot load take the
+    per-row path anyway. It is not the default: measured on a million items it costs as many CPU
+    seconds as the per-row path, spent in the database instead (docs/benchmarks.md, item import).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown extract kind {kind!r} (one of {', '.join(KINDS)})")
@@ -139,7 +141,7 @@ def import_erp_file(
     mapping = mapping or CANONICAL
     if kind == "items":
         if not staged:
-            report.path = "per row (asked for)"
+            report.path = "per row"
         elif file_format not in (None, "csv"):
             report.path = f"per row ({file_format.upper()} files are read row by row)"
         else:

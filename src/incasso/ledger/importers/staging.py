@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from incasso.core.erp_rows import COLUMNS
 from incasso.ledger.importers.readers import CsvText
@@ -45,6 +45,8 @@ EXOTIC_SPACE = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _JOINER = "\x1f"  # joins the fields of a parsed quoted record for COPY (PostgreSQL)
 _COPY_BYTES = 4 << 20  # characters per write to the COPY stream
 _SQLITE_TEMP_CACHE_KIB = 512 * 1024
+_PG_WORK_MEM = "256MB"
+_PG_TEMP_BUFFERS = "1GB"
 
 TABLES = ("import_raw", "import_stage", "import_rows", "import_checked", "import_dates", "import_kinds",
           "import_currencies", "import_entities", "import_ready", "import_changed", "import_groups", "import_new",
@@ -77,6 +79,13 @@ def temp_table(name: str, body: str) -> str:
     return f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP {body}"
 
 
+def analyze(table: str) -> None:
+    """Statistics for a staging table on PostgreSQL (autovacuum never sees temporary tables): without
+    them the planner takes a million rows for a few hundred and sorts where it should hash."""
+    if is_postgres():
+        execute(f"ANALYZE {table}")
+
+
 def drop() -> None:
     """Drop the staging tables (PostgreSQL drops them at commit or rollback anyway)."""
     with connection.cursor() as cursor:
@@ -86,53 +95,92 @@ def drop() -> None:
 
 @dataclass
 class Stage:
-    """The loaded file: where each file column is, and the SQL reading a field of a staged row."""
+    """The loaded file: its width, delimiter and text (to give doubted rows back as the reader would)."""
 
     width: int  # fields of the header
     delimiter: str
-    rows: int = 0  # staged rows (blank lines excepted on PostgreSQL)
+    source: CsvText
     joined: bool = False  # PostgreSQL: fields joined with _JOINER (a quoted file parsed in Python)
 
-    def field(self, index: int) -> str:
-        """SQL for the file's field ``index`` (0-based) of a staged row; NULL when the row is short."""
-        return f"s.f[{index + 1}]" if is_postgres() else f"s.c{index + 1}"
-
-    def field_count(self) -> str:
-        return "cardinality(s.f)" if is_postgres() else str(self.width)
-
-    def line(self) -> str:
-        return "s.line" if is_postgres() else "s.line + 1"
-
     def raw_rows(self, lines: Sequence[int]) -> list[tuple[int, list[str]]]:
-        """The staged rows of ``lines`` as the reader would give them: (line, fields)."""
+        """The data rows of ``lines`` as the reader gives them: (line, fields), in line order."""
         if not lines:
             return []
-        execute(temp_table("import_doubt", "(line bigint PRIMARY KEY)"))
-        with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO import_doubt (line) VALUES (%s)", [(line,) for line in lines])
-            if is_postgres():
+        wanted = set(lines)
+        if is_postgres():
+            split = _JOINER if self.joined else self.delimiter
+            execute(temp_table("import_doubt", "(line bigint PRIMARY KEY)"))
+            with connection.cursor() as cursor:
+                cursor.executemany("INSERT INTO import_doubt (line) VALUES (%s)", [(line,) for line in lines])
                 cursor.execute("SELECT s.line, s.raw FROM import_raw s JOIN import_doubt d ON d.line = s.line "
                                "ORDER BY s.line")
-                split = _JOINER if self.joined else self.delimiter
                 rows = [(line, raw.split(split)) for line, raw in cursor.fetchall()]
-            else:
-                columns = ", ".join(f"s.c{n + 1}" for n in range(self.width))
-                cursor.execute(f"SELECT d.line, {columns} FROM import_doubt d JOIN import_stage s "
-                               "ON s.line = d.line - 1 ORDER BY d.line")
-                rows = [(row[0], list(row[1:])) for row in cursor.fetchall()]
-            cursor.execute("DROP TABLE import_doubt" if is_postgres() else "DROP TABLE temp.import_doubt")
-        return rows
+                cursor.execute("DROP TABLE import_doubt")
+            return rows
+        # SQLite staged one record per line (load checked it): record N is line N + 1.
+        text = self.source.text
+        if self.source.quoted:
+            records = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        else:
+            records = csv.reader(io.StringIO(text), delimiter=self.delimiter, quoting=csv.QUOTE_NONE)
+        return [(line, values) for line, values in enumerate(records, start=1) if line in wanted]
 
 
-def load(source: CsvText, progress: Callable[[str, int, int], None] | None = None) -> Stage | str:
-    """Load the file's data rows into the staging table; the Stage, or why the file cannot be staged."""
-    stage = Stage(width=len(source.header), delimiter=source.delimiter)
+def load(source: CsvText, positions: dict[str, int], defaults: dict[str, str], decimal_comma: bool | None,
+         progress: Callable[[str, int, int], None] | None = None) -> Stage | str:
+    """Load the file's data rows into ``import_rows``: line, field count, whether the line has
+    non-ASCII characters, and the canonical columns stripped (amounts with decimal commas read as
+    the mapping says). Returns the Stage, or why the file cannot be staged."""
+    stage = Stage(width=len(source.header), delimiter=source.delimiter, source=source)
+    params: dict[str, object] = {"space": ASCII_SPACE}
     if is_postgres():
-        return _load_postgres(source, stage, progress)
-    return _load_sqlite(source, stage, progress)
+        tune_postgres()
+        reason = _copy_postgres(source, stage, progress)
+        if reason:
+            return reason
+        columns = _canonical(lambda index: f"f.f[{index + 1}]", positions, defaults, decimal_comma, params)
+        params["delimiter"] = _JOINER if stage.joined else stage.delimiter
+        execute(temp_table("import_rows", f"""AS SELECT r.line, cardinality(f.f) AS nf,
+            CASE WHEN octet_length(r.raw) <> length(r.raw) THEN 1 ELSE 0 END AS nonascii, {columns}
+            FROM import_raw r CROSS JOIN LATERAL string_to_array(r.raw, %(delimiter)s) AS f(f)
+            WHERE r.line > 1 AND r.raw <> ''"""), params)
+        return stage
+    return _load_sqlite(source, stage, positions, defaults, decimal_comma, params, progress)
 
 
-def _load_postgres(source: CsvText, stage: Stage, progress: Callable[[str, int, int], None] | None) -> Stage | str:
+def tune_postgres() -> None:
+    """Memory for the set-based steps, for this transaction: hash aggregates and joins over a million
+    rows in memory rather than in temporary files, and temporary tables held in local buffers
+    (settable only before the session's first temporary table; a later import keeps what it has)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{_PG_WORK_MEM}'")
+        cursor.execute("SELECT current_setting('temp_buffers')")
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET LOCAL temp_buffers = '{_PG_TEMP_BUFFERS}'")
+        except DatabaseError:
+            pass
+
+
+def _canonical(field: Callable[[int], str], positions: dict[str, int], defaults: dict[str, str],
+               decimal_comma: bool | None, params: dict[str, object]) -> str:
+    """The select list of the canonical columns from the file's fields (SQL of ``field(index)``)."""
+    selected = []
+    for column in ITEM_COLUMNS:
+        if column in positions:
+            value = _strip(field(positions[column]))
+        elif column in defaults:
+            params[f"default_{column}"] = defaults[column]
+            value = f"CAST(%(default_{column})s AS TEXT)"
+        else:
+            value = "CAST(NULL AS TEXT)"
+        if column in ("amount", "open_amount", "amount_entity"):
+            value = _decimal_comma(value, decimal_comma)
+        selected.append(f"({value}) AS {column}")
+    return ", ".join(selected)
+
+
+def _copy_postgres(source: CsvText, stage: Stage, progress: Callable[[str, int, int], None] | None) -> str | None:
     text = source.text
     if source.quoted:
         if _JOINER in text:
@@ -163,36 +211,74 @@ def _load_postgres(source: CsvText, stage: Stage, progress: Callable[[str, int, 
             start = end
             if progress:
                 progress("loading", start, total)
-    stage.rows = source.row_count
-    return stage
+    return None
 
 
-def _load_sqlite(source: CsvText, stage: Stage, progress: Callable[[str, int, int], None] | None) -> Stage | str:
-    columns = ", ".join(f"c{n + 1} TEXT" for n in range(stage.width))
+def _load_sqlite(source: CsvText, stage: Stage, positions: dict[str, int], defaults: dict[str, str],  # noqa: PLR0913
+                 decimal_comma: bool | None, params: dict[str, object],
+                 progress: Callable[[str, int, int], None] | None) -> Stage | str:
+    """The csv module's records straight into ``import_rows`` by ``executemany``: the stripping and
+    the rest is SQL on the bound fields, so no Python code runs per row."""
+    width = stage.width
+    space = "'" + ASCII_SPACE.replace("'", "''") + "'"
+    columns = _canonical(lambda index: f"?{index + 1}", positions, defaults, decimal_comma, params)
+    columns = columns.replace("%(space)s", space)
+    values = []
+    for name in ITEM_COLUMNS:  # defaults: constants of the mapping, as literals of their own parameter number
+        key = f"%(default_{name})s"
+        if key in columns:
+            values.append(params[f"default_{name}"])
+            columns = columns.replace(key, f"?{width + len(values)}")
+    names = ", ".join(f"{column}" for column in ITEM_COLUMNS)
+    lengths = " + ".join(f"length(?{n + 1})" for n in range(width))
+    octets = " + ".join(f"length(CAST(?{n + 1} AS BLOB))" for n in range(width))
+    select = ", ".join(part.rsplit(" AS ", 1)[0] for part in _split_columns(columns))
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA temp.cache_size = -{_SQLITE_TEMP_CACHE_KIB}")
-        cursor.execute(f"CREATE TEMPORARY TABLE import_stage (line INTEGER PRIMARY KEY, {columns})")
+        cursor.execute(f"CREATE TEMPORARY TABLE import_rows (line INTEGER PRIMARY KEY, nf INTEGER, nonascii INTEGER, "
+                       f"{', '.join(f'{column} TEXT' for column in ITEM_COLUMNS)})")
+        cursor.execute("INSERT INTO import_rows (line) VALUES (1)")  # the header's line: data rows number from 2
         if source.quoted:
             reader: Iterable[list[str]] = csv.reader(io.StringIO(source.text, newline=""), delimiter=source.delimiter)
         else:
             reader = csv.reader(io.StringIO(source.text), delimiter=source.delimiter, quoting=csv.QUOTE_NONE)
         rows = iter(reader)
         next(rows, None)  # the header
-        placeholders = ", ".join("?" for _ in range(stage.width))
+        if values:
+            rows = (record + values for record in rows)  # type: ignore[assignment]
         if progress:
             progress("loading", 0, source.row_count)
         try:
-            names = ", ".join(f"c{n + 1}" for n in range(stage.width))
-            cursor.cursor.executemany(f"INSERT INTO import_stage ({names}) VALUES ({placeholders})", rows)
+            cursor.cursor.executemany(
+                f"INSERT INTO import_rows (nf, nonascii, {names}) VALUES ({width}, "
+                f"CASE WHEN {lengths} <> {octets} THEN 1 ELSE 0 END, {select})", rows)
         except (sqlite3.ProgrammingError, csv.Error):
             return "a row with another number of fields than the header, a blank line or bad CSV"
-        cursor.execute("SELECT COUNT(*) FROM import_stage")
-        stage.rows = cursor.fetchone()[0]
-    if stage.rows != source.row_count:
+        cursor.execute("DELETE FROM import_rows WHERE line = 1")
+        cursor.execute("SELECT COUNT(*) FROM import_rows")
+        staged = cursor.fetchone()[0]
+    if staged != source.row_count:
         return "a quoted field spans lines"
     if progress:
-        progress("loading", stage.rows, source.row_count)
+        progress("loading", staged, source.row_count)
     return stage
+
+
+def _split_columns(columns: str) -> list[str]:
+    """Split a select list made by ``_canonical`` at its top-level commas."""
+    parts, depth, current = [], 0, []
+    for char in columns:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
 
 
 # -- SQL pieces per database ------------------------------------------------------------------------
@@ -234,37 +320,16 @@ def _two_decimals(sql: str) -> str:
             f"ELSE {sql} END")
 
 
-def _exotic(stage: Stage) -> str:
-    if is_postgres():
-        return "s.raw ~ %(exotic)s"
-    return f"({' || '.join(f's.c{n + 1}' for n in range(stage.width))}) GLOB %(exotic)s"
-
-
-def build_rows(stage: Stage, positions: dict[str, int], defaults: dict[str, str], decimal_comma: bool | None) -> None:
-    """``import_rows``: one row per staged data row with the canonical columns, stripped."""
-    params: dict[str, object] = {"space": ASCII_SPACE,
-                                 "exotic": f"[{EXOTIC_SPACE}]" if is_postgres() else f"*[{EXOTIC_SPACE}]*"}
-    selected = []
+def _exotic_ends() -> str:
+    """SQL true when a stripped value of a non-ASCII row starts or ends with a character
+    ``str.strip`` removes but the SQL trim does not (a no-break space, say): the per-row check decides."""
+    tests = []
     for column in ITEM_COLUMNS:
-        if column in positions:
-            value = _strip(stage.field(positions[column]))
-        elif column in defaults:
-            params[f"default_{column}"] = defaults[column]
-            value = f"CAST(%(default_{column})s AS TEXT)"
+        if is_postgres():
+            tests.append(f"r.{column} ~ %(exotic)s")
         else:
-            value = "CAST(NULL AS TEXT)"
-        if column in ("amount", "open_amount", "amount_entity"):
-            value = _decimal_comma(value, decimal_comma)
-        selected.append(f"{value} AS {column}")
-    if is_postgres():
-        source = ("(SELECT line, raw, string_to_array(raw, %(delimiter)s) AS f FROM import_raw "
-                  "WHERE line > 1 AND raw <> '') s")
-        params["delimiter"] = _JOINER if stage.joined else stage.delimiter
-    else:
-        source = "import_stage s"
-    execute(temp_table("import_rows", f"AS SELECT {stage.line()} AS line, {stage.field_count()} AS nf, "
-                                      f"CASE WHEN {_exotic(stage)} THEN 1 ELSE 0 END AS exotic, "
-                                      f"{', '.join(selected)} FROM {source}"), params)
+            tests.append(f"r.{column} GLOB %(exotic_start)s OR r.{column} GLOB %(exotic_end)s")
+    return f"(r.nonascii = 1 AND ({' OR '.join(tests)}))"
 
 
 def distinct_texts(*columns: str) -> list[str]:
@@ -309,7 +374,8 @@ def build_checked(width: int) -> None:
         AND (x.posting_text IS NULL OR x.posting_text = '' OR x.posting_date IS NOT NULL)
         AND (x.cleared_text IS NULL OR x.cleared_text = '' OR x.cleared_date IS NOT NULL)
         AND (x.amount_entity_text IS NULL OR x.amount_entity_text = '' OR x.amount_entity IS NOT NULL)"""
-    inner = f"""SELECT r.line, r.nf, r.exotic, r.entity, r.account, k.kind, COALESCE(k.known, 0) AS known, r.number,
+    inner = f"""SELECT r.line, r.nf, CASE WHEN {_exotic_ends()} THEN 1 ELSE 0 END AS exotic, r.entity, r.account,
+        k.kind, COALESCE(k.known, 0) AS known, r.number,
         dd.iso AS document_date, du.iso AS due_date, r.currency,
         CASE WHEN c.code IS NULL THEN 0 ELSE 1 END AS currency_ok,
         {amount} AS amount, {erp_open} AS erp_open, r.reference,
@@ -323,10 +389,14 @@ def build_checked(width: int) -> None:
         LEFT JOIN import_dates dd ON dd.text = r.document_date
         LEFT JOIN import_dates du ON du.text = r.due_date
         LEFT JOIN import_dates dp ON dp.text = r.posting_date AND r.posting_date <> ''
-        LEFT JOIN import_dates dc ON dc.text = r.cleared_date AND r.cleared_date <> ''"""
+        LEFT JOIN import_dates dc ON dc.text = r.cleared_date AND r.cleared_date <> ''
+        {'OFFSET 0' if is_postgres() else 'LIMIT -1 OFFSET 0'}"""  # evaluated once per row, not per use
     columns = ("line", "entity", "account", "kind", "number", "document_date", "due_date", "currency", "amount",
                "erp_open", "reference", "posting_date", "amount_entity", "external_id", "text", "cleared_date")
     execute(temp_table("import_checked", f"""AS SELECT {', '.join('x.' + c for c in columns)},
         CASE WHEN x.amount = x.erp_open THEN NULL ELSE {cleared} END AS cleared_amount,
         CASE WHEN {clean} THEN 1 ELSE 0 END AS clean,
-        1 AS has_key FROM ({inner}) x"""))
+        1 AS has_key FROM ({inner}) x"""),
+            {"exotic": f"^[{EXOTIC_SPACE}]|[{EXOTIC_SPACE}]$", "exotic_start": f"[{EXOTIC_SPACE}]*",
+             "exotic_end": f"*[{EXOTIC_SPACE}]"})
+    analyze("import_checked (entity, kind, number)")

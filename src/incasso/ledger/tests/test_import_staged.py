@@ -85,7 +85,7 @@ def test_a_good_file_writes_the_same_on_both_paths(tmp_path, customers):
     row, staged = both_paths(lambda s: [import_erp_file("items", path, by=SYSTEM, as_of=date(2026, 2, 1),
                                                         staged=s)])
     assert staged[0].path == "staged" and staged[0].ok and staged[0].created == len(GOOD)
-    assert row[0].path == "per row (asked for)"
+    assert row[0].path == "per row"
 
 
 BAD = [
@@ -241,5 +241,5 @@ def test_xlsx_and_json_are_read_row_by_row(tmp_path, customers):
     path = tmp_path / "items.json"
     path.write_text('[{"entity": "FR01", "account": "C001", "kind": "invoice", "number": "J-1", '
                     '"document_date": "2026-01-05", "due_date": "2026-02-04", "currency": "EUR", "amount": "10.00"}]')
-    report = import_erp_file("items", path, by=SYSTEM)
+    report = import_erp_file("items", path, by=SYSTEM, staged=True)
     assert report.ok and report.path == "per row (JSON files are read row by row)"

@@ -30,6 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat,
                             help="date of the ERP clearings and reversals (default: each entity's local today)")
         parser.add_argument("--user", help="username recorded as the importer (default: the import job)")
+        parser.add_argument("--staged", action="store_true",
+                            help="items from CSV: load the file into a staging table and check it set-based in "
+                                 "the database (same checks and messages; see docs/formats.md)")
 
     def handle(self, *args: object, **options: object) -> None:
         by = Actor(None, "import")
@@ -49,7 +52,7 @@ class Command(BaseCommand):
             report = import_erp_file(
                 str(options["kind"]), str(options["file"]), by=by, dry_run=bool(options["dry_run"]),
                 mapping=mapping, file_format=options["file_format"], as_of=options["as_of"],  # type: ignore[arg-type]
-                progress=bar.update if interactive else None,
+                progress=bar.update if interactive else None, staged=bool(options["staged"]),
             )
         if not report.ok:
             for line in report.errors:
