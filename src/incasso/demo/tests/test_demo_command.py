@@ -117,9 +117,10 @@ def test_running_the_demo_again_changes_no_ledger_data(tmp_path: Path) -> None:
     run_demo(tmp_path)
     items_before = sorted(Item.objects.values_list("entity__code", "kind", "number", "open_amount"))
     kinds = ("collections.plan_proposed", "report.cash_target", "accounts.token_created", "cash.mapping",
-             "cash.remittance_imported", "cash.statement_imported", "allocation.created")
+             "cash.remittance_linked", "cash.statement_imported", "allocation.created")
     events_before = {kind: AuditEvent.objects.filter(kind=kind).count() for kind in kinds}
     plans_before = sorted(PaymentPlan.objects.values_list("pk", "status"))
+    advices_before = RemittanceAdvice.objects.count()
     # when it is built again
     output = run_demo(tmp_path)
     # then the imports found everything unchanged and the ledger is the same
@@ -129,5 +130,6 @@ def test_running_the_demo_again_changes_no_ledger_data(tmp_path: Path) -> None:
     # and no plan, target, token, mapping, advice, statement or allocation was added again
     assert sorted(PaymentPlan.objects.values_list("pk", "status")) == plans_before
     assert {kind: AuditEvent.objects.filter(kind=kind).count() for kind in kinds} == events_before
+    assert RemittanceAdvice.objects.count() == advices_before
     assert "Payment plans: already there, none added" in output
     assert "incasso api token create --user paul" in output

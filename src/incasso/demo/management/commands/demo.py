@@ -1,11 +1,14 @@
 """``incasso demo [--out DIR] [--no-serve] [--seed N] [--as-of D]``: a working Incasso in one command.
 
-Migrates, generates the demo client group (its ERP extract as of two business days ago, and the
-bank statements of the two business days since), creates its users (password ``demo``), runs the
-daily cycle as of today (imports, bank statements, cash application, promises, disputes, dunning,
-worklists, aging snapshot), prints what is in the ledger and, unless ``--no-serve``, runs the
-development server. Running it again changes nothing but the users' passwords and roles, and adds
-a snapshot.
+Migrates, generates the demo client group (its ERP extract as of two business days ago, the bank
+statements of the two business days since, a CSV export of one account, remittance advices for
+payments without references, monthly cash targets), creates its users (password ``demo``), imports
+the extract and saves the CSV export's column mapping, proposes payment plans in each state
+(``incasso.demo.steps``), runs the daily cycle as of today (imports, bank statements and advices,
+cash application, promises and plans judged, disputes, dunning, worklists, aging snapshot), sets
+the cash targets, prints the logins with a controller's API token (first run only) and what is in
+the ledger and, unless ``--no-serve``, runs the development server. Running it again changes nothing
+but the users' passwords and roles, and adds a snapshot.
 """
 
 from __future__ import annotations
