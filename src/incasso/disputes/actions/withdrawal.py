@@ -20,6 +20,7 @@ from django.db import transaction
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor
 from incasso.disputes.actions.common import locked_case, require, resum, timeline, today_of, transition_check
+from incasso.disputes.actions.deadlines import reset_on_resolution
 from incasso.disputes.choices import CaseStatus, Resolution
 from incasso.disputes.errors import DisputeError, DisputeErrorCode
 from incasso.disputes.models import DisputeCase
@@ -57,6 +58,7 @@ def withdraw_dispute(case_id: int, *, by: Actor, reason: str, amounts: Mapping[i
     withdrawn = sum(taking.values(), Decimal(0))
     on_date = on_date or today_of(case.entity)
     if case.disputed_amount == 0:
+        reset_on_resolution(case, by=by, on_date=on_date)  # closed: nobody's late case any more
         case.withdraw()
         case.resolution, case.resolution_note = Resolution.WITHDRAWN, reason
         case.resolved_on = case.closed_on = max(on_date, case.opened_on)

@@ -14,6 +14,7 @@ from incasso.audit.models import AuditEvent
 from incasso.disputes.actions import assign_case, open_dispute, resolve_case, start_investigation, wait_for_customer
 from incasso.disputes.actions.deadlines import deescalate_case, extend_deadline
 from incasso.disputes.actions.escalation import escalate_cases
+from incasso.disputes.actions.withdrawal import withdraw_dispute
 from incasso.disputes.analytics import dispute_analytics
 from incasso.disputes.errors import DisputeError, DisputeErrorCode
 from incasso.disputes.models import DisputeCase
@@ -109,6 +110,17 @@ def test_resolution_resets_the_level_and_keeps_the_highest_for_the_analytics(lat
     assert events(case, "dispute.deescalated")[-1].after["reason"] == "resolved"
     report = dispute_analytics(date(2026, 3, 1), date(2026, 4, 30), as_of=date(2026, 4, 30))
     assert report.escalated_resolved == {2: 1}
+
+
+def test_a_withdrawn_case_is_closed_at_level_zero_and_keeps_its_highest_level(late_case):
+    cast, case = late_case
+    assert level_on(date(2026, 4, 2), case) == 2
+    case = withdraw_dispute(case.pk, by=cast.as_(cast.anna), reason="the payment was unapplied",
+                            on_date=date(2026, 4, 2))
+    assert (case.status, case.resolution) == ("closed", "withdrawn")
+    assert (case.escalation_level, case.highest_escalation_level) == (0, 2)
+    assert events(case, "dispute.deescalated")[-1].after["level"] == 0
+    assert level_on(date(2026, 4, 20), case) == 0  # a closed case never climbs again
 
 
 def test_a_team_leader_deescalates_with_a_reason_and_the_case_climbs_one_step_at_a_time(late_case):
