@@ -162,12 +162,14 @@ def bank_cash_totals(start: date, end: date, entity_ids: tuple[int, ...] | None)
     return {currency: (pair[0], pair[1]) for currency, pair in result.items()}
 
 
-def run_checks(as_of: date, *, start: date | None = None,
-               entity_ids: tuple[int, ...] | None = None) -> list[ControlCheck]:
+def run_checks(as_of: date, *, start: date | None = None, entity_ids: tuple[int, ...] | None = None,
+               aging: dict[str, Decimal] | None = None) -> list[ControlCheck]:
     """Every control total as of ``as_of``; the bank check over the credits booked from ``start``
-    (default: the first day of ``as_of``'s month) to ``as_of``."""
+    (default: the first day of ``as_of``'s month) to ``as_of``. ``aging``: the aging's total per
+    currency as of ``as_of`` for the same entities, when the caller has just computed it (a pack
+    whose sections include that aging), so it is not computed twice."""
     start = start or as_of.replace(day=1)
-    aging = aging_totals(as_of, entity_ids)
+    aging = aging_totals(as_of, entity_ids) if aging is None else aging
     items = open_item_totals(as_of, entity_ids)
     balances = customer_balance_totals(as_of, entity_ids)
     zero = Decimal("0.00")

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from incasso.collections.models import Promise, WorklistEntry
+from incasso.core.aging import AgingRow
 from incasso.core.kpi import Figure, paid_after_levels
 from incasso.reports.aging import aging_report
 from incasso.reports.controls import ControlCheck, run_checks
@@ -105,13 +106,18 @@ def build_pack(pack: str, as_of: date, *, entity_ids: tuple[int, ...] | None = N
     Section titles are in ``language`` (en, fr, es, de, it, ro, pt), or in the active language (the
     user's, on a page) when it is None."""
     start = period_of(pack, as_of)
-    builders = {"daily": _daily, "weekly": _weekly, "monthly": _monthly}
+    aging: dict[str, Decimal] | None = None
     with translation.override(language) if language else nullcontext():
-        sections = builders[pack](start, as_of, entity_ids)
+        if pack == "monthly":  # its trend ages every month end, as_of included: the checks reuse that aging
+            sections, aging = _monthly(start, as_of, entity_ids)
+        else:
+            builders = {"daily": _daily, "weekly": _weekly}
+            sections = builders[pack](start, as_of, entity_ids)
         language = translation.get_language() or "en"
     params = {"pack": pack, "as_of": as_of.isoformat(), "from": start.isoformat(),
               "entity_ids": list(entity_ids) if entity_ids is not None else None, "language": language}
-    return PackResult(pack, as_of, start, params, sections, run_checks(as_of, start=start, entity_ids=entity_ids))
+    return PackResult(pack, as_of, start, params, sections,
+                      run_checks(as_of, start=start, entity_ids=entity_ids, aging=aging))
 
 
 # --- daily -------------------------------------------------------------------------------------
@@ -244,9 +250,15 @@ def _month_back(day: date, months: int) -> date:
     return date(year, month, 1)
 
 
-def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> list[Section]:
+def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> tuple[list[Section], dict[str, Decimal]]:
+    """The monthly sections, and the aging's total per currency as of ``as_of`` (the trend's last
+    month end, aged by entity on the due date in the default buckets, as the control check ages)."""
+    agings: dict[date, dict[Any, AgingRow]] = {}
     tables = kpi_trend(KpiParams(start=_month_back(as_of, 11), end=as_of, by="entity", entity_ids=entity_ids),
-                       extras=False)
+                       extras=False, agings=agings)
+    aging_total: dict[str, Decimal] = {}
+    for (_entity, currency), aged in agings[as_of].items():
+        aging_total[currency] = aging_total.get(currency, Decimal("0.00")) + aged.total
     trend = Section("kpi_trend", _("DSO, best possible DSO, ADD and CEI by month"), [
         "month", "entity", "currency", "ending AR", "DSO (countback)", "BPDSO (countback)", "ADD", "CEI %",
         "DSO (simple)"], chart=Chart("line", 0, (4, 5, 6, 7)), figures=(4, 5, 6, 7, 8))
@@ -302,4 +314,4 @@ def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> li
         settlements = settlements.filter(case__entity_id__in=entity_ids)
     for row in settlements.values("currency").annotate(count=Count("id"), amount=Sum("amount")).order_by("currency"):
         write_offs.rows.append(["dispute", "write_off", row["currency"], row["count"], _cents(row["amount"])])
-    return [trend, aging, targets, causes, write_offs]
+    return [trend, aging, targets, causes, write_offs], aging_total

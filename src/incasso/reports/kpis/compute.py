@@ -129,10 +129,19 @@ class KpiTable:
 Sales = dict[Key, dict[tuple[int, int], Decimal]]
 
 
+@dataclass(frozen=True)
+class PeriodInputs:
+    """Inputs a trend loads for all its months in one pass: one month's invoices paid and cash."""
+
+    paid: dict[Key, list[kpi.PaidItem]]
+    cash: dict[Key, tuple[Decimal, Decimal]]
+
+
 def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = None,
-          sales: Sales | None = None) -> dict[Key, KpiInputs]:
+          sales: Sales | None = None, loaded: PeriodInputs | None = None) -> dict[Key, KpiInputs]:
     """The inputs of every (group, currency); ``agings`` keeps the agings by date across the months of
-    a trend (a month's ending aging is the next month's beginning one)."""
+    a trend (a month's ending aging is the next month's beginning one); ``loaded``: this period's
+    paid invoices and cash, loaded with the trend's other months."""
     inputs: dict[Key, KpiInputs] = {}
     agings = {} if agings is None else agings
 
@@ -172,10 +181,10 @@ def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = No
             at(key).open_credits = amount
         for key, amount in loaders.open_credits(params, params.beginning).items():
             at(key).beginning_open_credits = amount
-    for key, (received, applied) in loaders.cash(params).items():
+    for key, (received, applied) in (loaders.cash(params) if loaded is None else loaded.cash).items():
         target = at(key)
         target.cash_received, target.cash_applied = received, applied
-    for key, paid in loaders.paid_items(params).items():
+    for key, paid in (loaders.paid_items(params) if loaded is None else loaded.paid).items():
         at(key).paid = paid
     for key, cases in loaders.disputes(params).items():
         at(key).disputes = cases
@@ -297,19 +306,20 @@ def _reading() -> Iterator[None]:
 
 
 def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | None = None,
-              sales: Sales | None = None, extras: bool = True) -> KpiTable:
+              sales: Sales | None = None, extras: bool = True, loaded: PeriodInputs | None = None) -> KpiTable:
     """The KPIs of the period per group (and currency, unless a reporting currency is asked).
 
     ``agings`` and ``sales`` are what a trend shares between its months (agings by date; credit
     sales per calendar month, only for a period that is exactly one calendar month). ``extras=False``
-    leaves out the dunning levels and the unapplied credits by age (a pack's DSO trend needs neither)."""
+    leaves out the dunning levels and the unapplied credits by age (a pack's DSO trend needs neither).
+    ``loaded``: the period's paid invoices and cash, when a trend loaded them for all its months."""
     with _reading():
-        return _kpi_table(params, agings, sales, extras)
+        return _kpi_table(params, agings, sales, extras, loaded)
 
 
 def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None, sales: Sales | None,
-               extras: bool = True) -> KpiTable:
-    inputs = _load(params, agings, sales)
+               extras: bool = True, loaded: PeriodInputs | None = None) -> KpiTable:
+    inputs = _load(params, agings, sales, loaded)
     if params.reporting_currency:
         rates = params.rates
         if rates is None:
@@ -377,16 +387,22 @@ def _whole_month(start: date, end: date) -> bool:
     return (start, end) == (first, last)
 
 
-def kpi_trend(params: KpiParams, *, extras: bool = True) -> list[KpiTable]:
+def kpi_trend(params: KpiParams, *, extras: bool = True,
+              agings: dict[date, dict[Key, AgingRow]] | None = None) -> list[KpiTable]:
     """The same KPIs month by month over the period (one table per calendar month).
 
     The months share their agings (a month's end is the next one's beginning) and one credit-sales
-    query over every month any countback needs; a clipped first or last month queries its own."""
+    query over every month any countback needs; a clipped first or last month queries its own sales.
+    Invoices paid and cash received and applied are loaded for every month at once, grouped by month
+    (three queries instead of three per month)."""
     periods = month_periods(params.start, params.end)
-    agings: dict[date, dict[Key, AgingRow]] = {}
+    agings = {} if agings is None else agings
     span = replace(params, start=periods[0][0], countback_months=params.countback_months + len(periods) - 1)
     with _reading():
         sales: Sales = {key: {m: a for m, a in by_month.items() if m != "period"}  # type: ignore[misc]
                         for key, by_month in loaders.credit_sales_by_month(span).items()}
+        paid = loaders.paid_items_by_period(params, periods)
+        cash = loaders.cash_by_period(params, periods)
     return [kpi_table(replace(params, start=first, end=last), agings=agings,
-                      sales=sales if _whole_month(first, last) else None, extras=extras) for first, last in periods]
+                      sales=sales if _whole_month(first, last) else None, extras=extras,
+                      loaded=PeriodInputs(paid[(first, last)], cash[(first, last)])) for first, last in periods]

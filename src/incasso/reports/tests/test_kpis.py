@@ -163,6 +163,43 @@ def test_monthly_trend_has_one_table_per_month():
     assert [as_json(t) for t in clipped] == [as_json(kpi_table(t.params)) for t in clipped]
 
 
+def test_trend_months_loaded_together_judge_paid_invoices_and_cash_at_each_month_end():
+    """Paid invoices and cash of all the trend's months come from one grouped pass; each month
+    still judges them at its own end: a payment in two parts over two months, and a payment
+    reversed the next month and paid again the month after."""
+    from incasso.ledger.actions.allocations import allocate, reverse_allocation
+    from incasso.reports.tests.kpi_story import BY
+
+    paris = an_entity("FR01")
+    dupont = a_customer(paris, "C-1")
+    split = an_item(dupont, "INV-1", amount="300.00", document_date=date(2026, 1, 5), due_date=date(2026, 2, 4))
+    bounced = an_item(dupont, "INV-2", amount="200.00", document_date=date(2026, 1, 10), due_date=date(2026, 2, 9))
+    jan = an_item(dupont, "PAY-1", kind="payment", amount="300.00", document_date=date(2026, 1, 20))
+    feb = an_item(dupont, "PAY-2", kind="payment", amount="100.00", document_date=date(2026, 2, 14))
+    mar = an_item(dupont, "PAY-3", kind="payment", amount="200.00", document_date=date(2026, 3, 3))
+    allocate(split.pk, jan.pk, D("100.00"), date(2026, 1, 20), by=BY)
+    first = allocate(bounced.pk, jan.pk, D("200.00"), date(2026, 1, 20), by=BY)
+    allocate(split.pk, feb.pk, D("100.00"), date(2026, 2, 14), by=BY)
+    reverse_allocation(first.pk, date(2026, 2, 16), by=BY, reason="returned")
+    allocate(split.pk, jan.pk, D("100.00"), date(2026, 2, 20), by=BY)
+    allocate(bounced.pk, mar.pk, D("200.00"), date(2026, 3, 3), by=BY)
+
+    tables = kpi_trend(KpiParams(start=date(2026, 1, 1), end=date(2026, 3, 31)))
+
+    paid = [[(p.invoice_date, p.payment_date, p.amount) for p in t.rows[0].inputs.paid] for t in tables]
+    assert paid == [
+        [(date(2026, 1, 10), date(2026, 1, 20), D("200.00"))],  # INV-2 paid in January (reversed later)
+        [(date(2026, 1, 5), date(2026, 2, 20), D("300.00"))],  # INV-1: 100 in Jan, 100 + 100 in Feb
+        [(date(2026, 1, 10), date(2026, 3, 3), D("200.00"))],  # INV-2 paid again
+    ]
+    cash = [(t.rows[0].inputs.cash_received, t.rows[0].inputs.cash_applied) for t in tables]
+    # January's 200 to INV-2 was reversed in February, so at January's end it still counted
+    assert cash == [(D("300.00"), D("300.00")), (D("100.00"), D("200.00")), (D("200.00"), D("200.00"))]
+    assert [as_json(t) for t in tables] == [as_json(kpi_table(t.params)) for t in tables]
+    clipped = kpi_trend(KpiParams(start=date(2026, 1, 15), end=date(2026, 2, 18)))
+    assert [as_json(t) for t in clipped] == [as_json(kpi_table(t.params)) for t in clipped]
+
+
 def test_bad_parameters_are_named():
     with pytest.raises(KpiError, match="ends .* before it starts"):
         KpiParams(start=date(2026, 3, 31), end=date(2026, 3, 1))
