@@ -5,12 +5,13 @@ INCASSO=.venv/bin/incasso
 COMMANDS=(
   "migrate" "demo" "generate" "cycle daily"
   "import"
-  "bank inspect" "bank import" "cashapp run" "cashapp export"
+  "bank inspect" "bank import" "bank remittance" "cashapp run" "cashapp export"
   "worklist build" "worklist show" "worklist export" "promises judge" "plans list" "plans show" "plans judge"
   "disputes import" "disputes escalate"
   "dunning propose" "dunning approve" "dunning send" "dunning show" "worker"
   "report aging" "report aging-snapshot" "report disputes" "report kpis" "report validate" "report run"
   "report schedule-add" "report schedule-due"
+  "api token create" "api token list" "api token revoke"
 )
 {
   echo "# The \`incasso\` command"
