@@ -90,9 +90,11 @@ def import_remittance_bytes(data: bytes, file_name: str, *, by: Actor) -> Remitt
                 ))
         RemittanceAdvice.objects.bulk_create(new)
         report.added = len(new)
-        record(EventKind.REMITTANCE_IMPORTED, actor=by, subject_type="remittance_file", subject_id=sha256[:16],
-               message=f"{file_name}: {report.added} remittance advice(s) imported, {report.already} already known",
-               after={"added": report.added, "already": report.already})
+        if new:  # a file already imported adds nothing and, like a bank statement, leaves no event
+            record(EventKind.REMITTANCE_IMPORTED, actor=by, subject_type="remittance_file", subject_id=sha256[:16],
+                   message=f"{file_name}: {report.added} remittance advice(s) imported, "
+                           f"{report.already} already known",
+                   after={"added": report.added, "already": report.already})
     added_ids = list(RemittanceAdvice.objects.filter(sha256=sha256).values_list("pk", flat=True))
     for advice_id, linked, reason in link_remittances(by=by, advice_ids=added_ids):
         (report.linked if linked else report.unlinked).append(f"RA-{advice_id}: {reason}")

@@ -62,6 +62,7 @@ def test_a_csv_advice_links_to_its_payment_and_drives_the_match_with_its_deducti
     # the same file again adds nothing
     again = import_remittance_bytes(ADVICE, "acme-advice.csv", by=SYSTEM)
     assert (again.added, again.already) == (0, 1)
+    assert AuditEvent.objects.filter(kind=EventKind.REMITTANCE_IMPORTED).count() == 1  # none for the repeat
 
 
 def test_the_deduction_of_an_applied_advice_carries_the_payers_reason():
