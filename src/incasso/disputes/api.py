@@ -29,6 +29,7 @@ from incasso.accounts.api import (
 from incasso.audit.events import Actor
 from incasso.audit.models import AuditEvent
 from incasso.disputes import actions
+from incasso.disputes.actions import deadlines
 from incasso.disputes.choices import CaseSource, EscalationLevel, Priority, Resolution
 from incasso.disputes.filters import SORTS, CaseFilter
 from incasso.disputes.models import DisputeCase
@@ -217,7 +218,8 @@ def open_case(request: Any, payload: DisputeIn) -> Status[dict[str, Any]]:
 
 
 TransitionAction = Literal["assign", "start_investigation", "wait_for_customer", "wait_for_internal", "resolve",
-                           "close", "reopen", "propose_write_off", "approve_write_off", "reject_write_off"]
+                           "close", "reopen", "propose_write_off", "approve_write_off", "reject_write_off",
+                           "extend_deadline", "deescalate"]
 
 
 class TransitionIn(Schema):
@@ -229,7 +231,10 @@ class TransitionIn(Schema):
     root_cause: str | None = Field(None, description="resolve: root cause code")
     accepted_amount: Decimal | None = Field(None, description="resolve partial: the accepted part",
                                             max_digits=18, decimal_places=2)
-    reason: str = Field("", max_length=500, description="reopen: why")
+    reason: str = Field("", max_length=500, description="reopen, extend_deadline, deescalate: why")
+    deadline: date | None = Field(None, description="extend_deadline: the new deadline")
+    level: int | None = Field(None, ge=0, le=3, description="deescalate: the level to go down to "
+                                                           "(default: one level down)")
     proposal_id: ObjectId | None = Field(None, description="approve_write_off / reject_write_off")
 
 
@@ -240,7 +245,8 @@ def _needs(value: Any, field: str, action: str) -> Any:
 
 
 @router.post("/disputes/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS},
-             summary="Move a case: assign, investigate, wait, resolve, close, reopen, write off")
+             summary="Move a case: assign, investigate, wait, resolve, close, reopen, write off, new deadline, "
+                     "de-escalate")
 def transition(request: Any, case_id: ObjectId, payload: TransitionIn) -> dict[str, Any]:
     case = _visible_case(request, case_id)
     by = Actor.of(request.user)
@@ -266,6 +272,11 @@ def transition(request: Any, case_id: ObjectId, payload: TransitionIn) -> dict[s
         actions.close_case(case.pk, by=by, note=note)
     elif action == "reopen":
         actions.reopen_case(case.pk, by=by, reason=payload.reason)
+    elif action == "extend_deadline":
+        deadlines.extend_deadline(case.pk, _needs(payload.deadline, "deadline", action), by=by,
+                                  reason=payload.reason)
+    elif action == "deescalate":
+        deadlines.deescalate_case(case.pk, by=by, reason=payload.reason, level=payload.level)
     elif action == "propose_write_off":
         actions.propose_write_off(case.pk, by=by, note=note)
     else:

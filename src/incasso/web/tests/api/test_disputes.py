@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incasso.audit.events import SYSTEM
+from incasso.disputes.actions.escalation import escalate_cases
 from incasso.disputes.models import DisputeCase
 from incasso.disputes.tests.stories import a_cast
 from incasso.web.tests.api.conftest import token_client
@@ -89,6 +93,37 @@ def test_the_case_moves_through_the_actions_and_each_role_is_checked(cast):  # t
     assert resolved.json()["status"] == "resolved" and resolved.json()["resolution"] == "accepted"
     kinds = [e["kind"] for e in resolved.json()["timeline"]]
     assert kinds[0] == "dispute.resolved" and kinds[-1] == "dispute.opened"
+
+
+def test_a_late_case_gets_a_new_deadline_and_is_deescalated_over_the_api(cast):  # type: ignore[no-untyped-def]
+    case_id = _open(token_client(cast.anna), cast).json()["id"]
+    url = f"/api/v1/disputes/{case_id}/transitions"
+    theo, rita = token_client(cast.theo), token_client(cast.rita)
+    assert theo.post(url, {"action": "assign", "resolver_id": cast.rita.pk},
+                     content_type="application/json").status_code == 200
+    case = DisputeCase.objects.get(pk=case_id)
+    escalate_cases(case.deadline + timedelta(days=20), by=SYSTEM)
+    case.refresh_from_db()
+    assert case.escalation_level >= 2
+
+    by_resolver = rita.post(url, {"action": "deescalate", "reason": "on it"}, content_type="application/json")
+    no_reason = theo.post(url, {"action": "deescalate", "reason": " "}, content_type="application/json")
+    down = theo.post(url, {"action": "deescalate", "level": 0, "reason": "credit note agreed with sales"},
+                     content_type="application/json")
+    no_deadline = rita.post(url, {"action": "extend_deadline", "reason": "proof of delivery expected"},
+                            content_type="application/json")
+    new_deadline = case.deadline + timedelta(days=40)
+    extended = rita.post(url, {"action": "extend_deadline", "deadline": new_deadline.isoformat(),
+                               "reason": "proof of delivery expected"}, content_type="application/json")
+
+    assert (by_resolver.status_code, by_resolver.json()["code"]) == (403, "not_allowed")
+    assert (no_reason.status_code, no_reason.json()["code"]) == (422, "reason_required")
+    assert down.status_code == 200, down.json()
+    assert down.json()["escalation_level"] == 0 and down.json()["timeline"][0]["kind"] == "dispute.deescalated"
+    assert (no_deadline.status_code, no_deadline.json()["field"]) == (422, "deadline")
+    assert extended.status_code == 200, extended.json()
+    assert extended.json()["deadline"] == new_deadline.isoformat()
+    assert extended.json()["timeline"][0]["kind"] == "dispute.deadline"
 
 
 def test_notes_go_on_the_timeline_and_a_controller_adds_none(cast):  # type: ignore[no-untyped-def]
