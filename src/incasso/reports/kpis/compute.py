@@ -296,12 +296,16 @@ def _reading() -> Iterator[None]:
     about 0.2 s per aggregate query here and gains nothing on queries of a second or two, and with
     the random page cost of a cached or SSD database (1.1, the usual setting for one): with the
     default 4 the planner reads a whole entity's invoices (600,000 rows on the benchmark) to hash-join
-    the 25,000 an allocation of the month touched, where looking them up by key costs a tenth."""
+    the 25,000 an allocation of the month touched, where looking them up by key costs a tenth; and
+    with 64 MB of work memory (as the aging takes): a trend's invoices paid hash 800,000 candidates
+    of twelve months against the invoices, which the default 4 MB spills to disk in 32 batches
+    (measured 31.6 s against 14.9 s for the same plan in memory)."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true)")
+        cursor.execute("SELECT set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true),"
+                       " set_config('work_mem', '64MB', true)")
         yield
 
 
