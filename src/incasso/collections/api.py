@@ -9,18 +9,32 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from incasso.accounts.api import ERRORS, ApiError, ObjectId, PageOut, PageQuery, page_body, page_of, require
 from incasso.audit.events import Actor
 from incasso.collections.actions.activities import PromiseTerms, log_activity, record_promise
-from incasso.collections.choices import ActivityKind, Outcome
-from incasso.collections.models import Activity, Promise, WorklistEntry
+from incasso.collections.actions.plans import (
+    DEFAULT_TOLERANCE_DAYS,
+    PlanTerms,
+    activate_plan,
+    approve_plan,
+    cancel_plan,
+    propose_plan,
+    reject_plan,
+)
+from incasso.collections.choices import ActivityKind, Outcome, PlanFrequency, PlanStatus
+from incasso.collections.models import Activity, PaymentPlan, Promise, WorklistEntry
+from incasso.collections.plan_queries import plan_with_lines, plans
 from incasso.collections.queries import entries_for, latest_build_date, worklist_today
+from incasso.core.calendar import local_date
 from incasso.ledger.api import visible_customer
+from incasso.ledger.models import Customer
+from incasso.ledger.portfolio import customers_visible_to
 
 router = Router(tags=["collections"])
 
@@ -220,3 +234,159 @@ def promise_list(request: Any, customer_id: ObjectId, paging: Query[PageQuery]) 
     promises = Promise.objects.filter(customer=customer).prefetch_related("lines").order_by("-taken_on", "-id")
     count, rows = page_of(promises, paging)
     return page_body(count, paging, [_promise(p) for p in rows])
+
+
+# --- payment plans -------------------------------------------------------------------------------
+# A collector proposes for an account they work; a risk approver approves or rejects (never their own
+# proposal); the plan then starts, and is judged daily. Same rules as the plan screens.
+
+class PlanItemIn(Schema):
+    item_id: ObjectId
+    amount: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=2,
+                                   description="the part of the item the plan covers (default: its open amount)")
+
+
+class PlanIn(Schema):
+    items: list[PlanItemIn] = Field(min_length=1)
+    instalment_count: int = Field(ge=1, le=120)
+    frequency: PlanFrequency
+    first_due_date: date
+    down_payment: Decimal = Field(Decimal(0), ge=0, max_digits=18, decimal_places=2)
+    down_payment_due: date | None = None
+    tolerance_days: int = Field(DEFAULT_TOLERANCE_DAYS, ge=0, le=60)
+    note: str = Field("", max_length=2000)
+
+
+class PlanStepIn(Schema):
+    note: str = Field("", max_length=2000, description="approve: optional note; reject and cancel: the reason")
+
+
+class InstalmentOut(Schema):
+    number: int
+    due_date: date
+    amount: Decimal
+    status: str
+    paid_amount: Decimal
+
+
+class PlanLineOut(Schema):
+    item_id: int
+    item_number: str
+    amount: Decimal
+    live: bool
+
+
+class PlanOut(Schema):
+    id: int
+    customer_id: int
+    account: str
+    currency: str
+    status: str
+    total_amount: Decimal
+    down_payment: Decimal
+    instalment_count: int
+    frequency: str
+    first_due_date: date
+    tolerance_days: int
+    proposed_by: str | None
+    proposed_on: date
+    decided_by: str | None
+    note: str
+
+
+class PlanDetailOut(PlanOut):
+    lines: list[PlanLineOut]
+    instalments: list[InstalmentOut]
+
+
+class PlanPageOut(PageOut):
+    results: list[PlanOut]
+
+
+class PlanListQuery(Schema):
+    status: PlanStatus | None = None
+    customer_id: ObjectId | None = None
+
+
+def _plan(plan: PaymentPlan) -> dict[str, Any]:
+    return {
+        "id": plan.pk, "customer_id": plan.customer_id, "account": plan.customer.account, "currency": plan.currency,
+        "status": plan.status, "total_amount": plan.total_amount, "down_payment": plan.down_payment,
+        "instalment_count": plan.instalment_count, "frequency": plan.frequency,
+        "first_due_date": plan.first_due_date, "tolerance_days": plan.tolerance_days,
+        "proposed_by": _username(plan.proposed_by), "proposed_on": plan.proposed_on,
+        "decided_by": _username(plan.decided_by), "note": plan.note,
+    }
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _plan_detail(plan_id: int) -> dict[str, Any]:
+    plan = plan_with_lines(plan_id)
+    assert plan is not None  # the caller has just read or written it
+    return _plan(plan) | {
+        "lines": [{"item_id": line.item_id, "item_number": line.item.number, "amount": line.amount,
+                   "live": line.is_live} for line in plan.lines.all()],
+        "instalments": [{"number": i.number, "due_date": i.due_date, "amount": i.amount, "status": i.status,
+                         "paid_amount": i.paid_amount} for i in plan.instalments.all()],
+    }
+
+
+def _visible_plan(request: Any, plan_id: int) -> PaymentPlan:
+    plan = plan_with_lines(plan_id)
+    if plan is None or not request.user.has_perm("collections.view_plan", plan):
+        raise ApiError("not_found", f"no payment plan {plan_id}")
+    return plan
+
+
+def _today(customer: Customer) -> date:
+    return local_date(timezone.now(), customer.entity.timezone)
+
+
+@router.get("/plans", response={200: PlanPageOut, **ERRORS},
+            summary="Payment plans of the accounts you see, newest first (status=proposed: the approval queue)")
+def plan_list(request: Any, query: Query[PlanListQuery], paging: Query[PageQuery]) -> dict[str, Any]:
+    found = plans(query.status, query.customer_id).filter(customer__in=customers_visible_to(request.user))
+    count, rows = page_of(found, paging)
+    return page_body(count, paging, [_plan(p) for p in rows])
+
+
+@router.get("/plans/{plan_id}", response={200: PlanDetailOut, **ERRORS},
+            summary="One payment plan with its items and instalment schedule")
+def plan_detail(request: Any, plan_id: ObjectId) -> dict[str, Any]:
+    return _plan_detail(_visible_plan(request, plan_id).pk)
+
+
+@router.post("/customers/{customer_id}/plans", response={201: PlanDetailOut, **ERRORS},
+             summary="Propose a payment plan for items of the account (a risk approver decides)")
+def propose(request: Any, customer_id: ObjectId, payload: PlanIn) -> Status[dict[str, Any]]:
+    customer = visible_customer(request, customer_id, permission="collections.propose_plan")
+    terms = PlanTerms(
+        items=tuple((line.item_id, line.amount) for line in payload.items),
+        instalment_count=payload.instalment_count, frequency=PlanFrequency(payload.frequency),
+        first_due_date=payload.first_due_date, down_payment=payload.down_payment,
+        down_payment_due=payload.down_payment_due, tolerance_days=payload.tolerance_days, note=payload.note,
+    )
+    plan = propose_plan(customer.pk, terms, proposed_on=_today(customer), by=Actor.of(request.user))
+    return Status(201, _plan_detail(plan.pk))
+
+
+PlanStep = Literal["approve", "reject", "start", "cancel"]
+
+
+@router.post("/plans/{plan_id}/{step}", response={200: PlanDetailOut, **ERRORS},
+             summary="Approve or reject (risk approver, never the proposer), start or cancel a plan")
+def plan_step(request: Any, plan_id: ObjectId, step: PlanStep, payload: PlanStepIn) -> dict[str, Any]:
+    plan = _visible_plan(request, plan_id)
+    by, today, note = Actor.of(request.user), _today(plan.customer), payload.note
+    if step == "approve":
+        approve_plan(plan.pk, on_date=today, by=by, note=note)
+    elif step == "reject":
+        reject_plan(plan.pk, reason=note, on_date=today, by=by)
+    elif step == "start":
+        activate_plan(plan.pk, on_date=today, by=by)
+    else:
+        cancel_plan(plan.pk, reason=note, on_date=today, by=by)
+    return _plan_detail(plan.pk)
