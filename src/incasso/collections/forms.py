@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -21,11 +23,18 @@ class ActivityForm(forms.Form):
     promise_amount = forms.DecimalField(label=_("Promised amount"), required=False, min_value=0, decimal_places=2)
     promise_date = forms.DateField(label=_("Promised date"), required=False, widget=DATE)
     items = forms.TypedMultipleChoiceField(label=_("Items concerned"), required=False, coerce=int)
+    # "Disputed" with a reason opens a dispute case over the items concerned, in the same transaction.
+    dispute_reason = forms.ChoiceField(label=_("Dispute reason"), required=False)
+    disputed_amount = forms.DecimalField(
+        label=_("Disputed amount"), required=False, min_value=0, decimal_places=2,
+        help_text=_("Only with one item: the part of it the customer disputes (default: its whole open amount)."))
 
-    def __init__(self, *args, contacts=(), items=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, contacts=(), items=(), reasons=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["contact"].choices = [("", "—")] + [(c.pk, str(c)) for c in contacts]
         self.fields["items"].choices = [(i.pk, i.number) for i in items]
+        self.fields["dispute_reason"].choices = [("", "—")] + [(r.code, r.label()) for r in reasons]
+        self.open_amounts = {i.pk: i.open_amount for i in items}
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
@@ -34,7 +43,26 @@ class ActivityForm(forms.Form):
             raise forms.ValidationError(_("A promise needs both an amount and a date."))
         if data.get("outcome") == Outcome.PROMISED and amount is None:
             self.add_error("promise_amount", _("Enter the promised amount and date."))
+        reason, disputed = data.get("dispute_reason"), data.get("disputed_amount")
+        if (reason or disputed is not None) and data.get("outcome") != Outcome.DISPUTED:
+            self.add_error("dispute_reason", _("A dispute reason goes with the outcome 'disputed'."))
+        elif reason:
+            chosen = data.get("items") or []
+            if not chosen:
+                self.add_error("items", _("Choose the disputed items."))
+            elif disputed is not None and len(chosen) != 1:
+                self.add_error("disputed_amount", _("A disputed amount is given for one item at a time."))
+        elif disputed is not None:
+            self.add_error("dispute_reason", _("Choose the reason of the dispute."))
         return data
+
+    def dispute_lines(self) -> tuple[tuple[int, Decimal], ...]:
+        """Per chosen item, the disputed amount (valid form with a dispute reason)."""
+        chosen = self.cleaned_data["items"]
+        disputed = self.cleaned_data["disputed_amount"]
+        if disputed is not None:
+            return ((chosen[0], disputed),)
+        return tuple((item_id, self.open_amounts[item_id]) for item_id in chosen)
 
 
 class EmailForm(forms.Form):

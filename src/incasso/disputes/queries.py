@@ -22,7 +22,7 @@ from django.db.models import Case, Count, DecimalField, F, Max, Q, QuerySet, Sum
 
 from incasso.core.money import quantize
 from incasso.disputes.choices import OPEN_STATUSES
-from incasso.disputes.models import DisputeCase, DisputeLine
+from incasso.disputes.models import DisputeCase, DisputeLine, ReasonCode
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -87,3 +87,8 @@ def is_blocked(item_id: int) -> bool:
     """Whether dunning must skip (part of) the item: the send-time re-check of a dunning run."""
     return item_id in disputed_amounts(item_ids=[item_id])
 
+
+
+def active_reasons() -> list[ReasonCode]:
+    """The reason codes a user may choose when opening a case, in the catalogue's order."""
+    return list(ReasonCode.objects.filter(active=True).order_by("sort_order", "code"))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incasso.audit.events import Actor
-from incasso.collections.actions.activities import PromiseTerms, log_activity
+from incasso.collections.actions.activities import DisputeTerms, PromiseTerms, log_activity
 from incasso.collections.actions.emails import compose_email, send_email
 from incasso.collections.actions.portfolio import seniors
 from incasso.collections.errors import CollectionsError
@@ -19,6 +19,8 @@ from incasso.collections.models import Activity, Escalation, Promise
 from incasso.collections.plan_queries import plans_of_customer
 from incasso.collections.queries import worklist_today
 from incasso.core.kpi import PaidItem, average_days_late
+from incasso.disputes.errors import DisputeError
+from incasso.disputes.queries import active_reasons
 from incasso.ledger.choices import CREDIT_KINDS
 from incasso.ledger.models import Contact, Customer, Item
 
@@ -91,7 +93,7 @@ def panel(request, pk: int, activity_form: ActivityForm | None = None):  # type:
         if can_work and escalation is None else None,
         "customer": customer, "contacts": contacts, "promises": promises, "activities": activities,
         "can_work": can_work,
-        "activity_form": activity_form or ActivityForm(contacts=contacts, items=items),
+        "activity_form": activity_form or ActivityForm(contacts=contacts, items=items, reasons=active_reasons()),
         "email_form": EmailForm(contacts=contacts), "items": items, "promised": promised,
         "plans": plans, "can_propose_plan": request.user.has_perm("collections.propose_plan", customer),
         "behaviour": payment_behaviour(customer), "next": request.GET.get("next", customer_url(customer)),
@@ -104,21 +106,27 @@ def log(request, pk: int):  # type: ignore[no-untyped-def]
     customer = _customer(request, pk, change=True)
     contacts = list(Contact.objects.filter(customer=customer))
     items = list(Item.objects.filter(customer=customer).exclude(open_amount=0))
-    form = ActivityForm(request.POST, contacts=contacts, items=items)
+    form = ActivityForm(request.POST, contacts=contacts, items=items, reasons=active_reasons())
     if not form.is_valid():
         return panel(request, pk, activity_form=form)
     data = form.cleaned_data
-    promise = None
+    promise = dispute = None
     if data["promise_amount"] is not None:
         promise = PromiseTerms(data["promise_amount"], data["promise_date"], tuple(data["items"]))
+    if data["dispute_reason"]:
+        dispute = DisputeTerms(data["dispute_reason"], form.dispute_lines())
     try:
         log_activity(customer.pk, kind=data["kind"], outcome=data["outcome"], occurred_on=worklist_today(),
                      by=Actor.of(request.user), note=data["note"], contact_id=data["contact"],
-                     item_ids=tuple(data["items"]), follow_up_on=data["follow_up_on"], promise=promise)
-    except CollectionsError as exc:
+                     item_ids=tuple(data["items"]), follow_up_on=data["follow_up_on"], promise=promise,
+                     dispute=dispute)
+    except (CollectionsError, DisputeError) as exc:
         form.add_error(None, exc.message)
         return panel(request, pk, activity_form=form)
-    messages.success(request, _("Logged.") if promise is None else _("Logged, with the promise to pay."))
+    if dispute is not None:
+        messages.success(request, _("Logged, and the dispute case is opened."))
+    else:
+        messages.success(request, _("Logged.") if promise is None else _("Logged, with the promise to pay."))
     return redirect(_next(request, customer))
 
 
