@@ -3,11 +3,16 @@ applied, the rest queued for a person with the engine's reason and confidence.
 
 The run loads its inputs set-based (customers, their IBANs and the open debit items of the
 entities concerned, as tuples), builds one ``MatchingIndex``, and asks the pure engine
-(``incasso.core.matching.match_line``) about each line. Each line is then saved or applied in its
-own short transaction under the line's row lock, so a long run never holds locks on the ledger and
-a person working the queue at the same time cannot collide with it (a line that a person applied
-in the meantime is skipped). The index is built once, so two lines may propose the same invoice:
-the second one's allocation is refused by the ledger and that proposal is queued instead.
+(``incasso.core.matching.match_line``) about each line. The plain sure lines (a full or over-payment
+of named items, no discount, nothing to write off) are applied per batch of ``BATCH_SIZE`` lines in
+one transaction each (``actions.batch``: lines and items locked, proposals re-checked against the
+locked open amounts, bulk writes, the same rows and audit events as the per-line path). Every other
+line is saved or applied in its own short transaction under the line's row lock, through the same
+verbs as a person's click; a pending batch is written first when such a line applies, so the outcome
+is the one of applying the lines in order. A long run never holds locks on the ledger for more than
+one batch, and a line that a person applied in the meantime is skipped. The index is built once, so
+two lines may propose the same invoice: the second one fails the batch's re-check (or the ledger
+refuses its allocation) and that proposal is queued instead, with the reason.
 """
 
 from __future__ import annotations
