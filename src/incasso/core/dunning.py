@@ -87,6 +87,11 @@ class ProcedureRules:
 
 _NO_LEVELS: Mapping[int, date] = MappingProxyType({})
 
+# ``new_tuple(ItemFacts, (...))`` builds a NamedTuple from all its fields in order in one C call,
+# without the generated ``__new__`` (a Python function with keyword defaults): a proposal builds
+# one per overdue item and one per letter line, a million and more.
+new_tuple = tuple.__new__
+
 
 # ItemFacts and LetterLine are NamedTuples rather than frozen dataclasses: equally immutable, and
 # several times cheaper to create, which counts with a million items in one proposal.
@@ -262,9 +267,14 @@ def propose_customer(customer: CustomerFacts, rules: ProcedureRules, as_of: date
                                              f"{item.number}: {error}", overdue))
                 break
             climbs = item.item_id in climbing
-            lines.append(LetterLine(item.item_id, item.number, item.due_date, days, item.open_amount,
-                                    item.disputed_amount, collectable, item_level, climbs, item.level_dates,
-                                    **claims))
+            if claims:
+                lines.append(LetterLine(item.item_id, item.number, item.due_date, days, item.open_amount,
+                                        item.disputed_amount, collectable, item_level, climbs, item.level_dates,
+                                        **claims))
+            else:  # no interest or compensation claimed: the defaults, in field order
+                lines.append(new_tuple(LetterLine, (
+                    item.item_id, item.number, item.due_date, days, item.open_amount, item.disputed_amount,
+                    collectable, item_level, climbs, item.level_dates, ZERO, None, None, None, ZERO, "")))
             if climbs:
                 reasons.append(f"{item.number}: {days} days past due, reaches level {item_level}")
         else:

@@ -30,6 +30,7 @@ from incasso.ledger.models import Contact, Customer, Item, LegalEntity
 
 ZERO = Decimal(0)
 ItemFacts = core.ItemFacts
+new_tuple = core.new_tuple
 NO_LEVELS: dict[int, date] = {}  # shared, never written: most items have no level yet
 NO_TOTALS: dict[str, Decimal] = {}
 PENDING_RUN = (RunStatus.PROPOSED, RunStatus.APPROVED, RunStatus.SENDING)
@@ -224,10 +225,10 @@ def propose_run(as_of: date, *, by: Actor, entity_codes: Sequence[str] = (), seg
         for item_id, _customer, number, currency, due_date, open_amount in items:
             if item_id in pending_items:
                 in_other_run = True
-            facts.append(ItemFacts(item_id, number, currency, due_date, open_amount,
-                                   disputes.get(item_id, ZERO) if disputes else ZERO,
-                                   promised.get(item_id, "") if promised else "",
-                                   level_dates.get(item_id, NO_LEVELS)))
+            facts.append(new_tuple(ItemFacts, (item_id, number, currency, due_date, open_amount,
+                                               disputes.get(item_id, ZERO) if disputes else ZERO,
+                                               promised.get(item_id, "") if promised else "",
+                                               level_dates.get(item_id, NO_LEVELS))))
         if not facts:
             continue
         contact = contacts.get(customer_id)

@@ -77,11 +77,13 @@ class Letter(models.Model):
 class LetterLine(models.Model):
     """An item in a letter: how late, how much is claimed, and whether it climbs a level with it."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="lines")
-    # No database constraint on the item: a proposal writes hundreds of thousands of lines, and
-    # PostgreSQL checks a foreign key row by row, locking each referenced item (FOR KEY SHARE): that
-    # check alone cost more than the rest of the proposal. Ledger items are never deleted, PROTECT
-    # still guards deletion through Django, and the proposal only writes item ids it has just read.
+    # No database constraints on the letter and the item: a proposal writes hundreds of thousands of
+    # lines, and PostgreSQL checks a foreign key row by row, locking each referenced row (FOR KEY
+    # SHARE): the item check alone cost more than the rest of the proposal, the letter check another
+    # quarter of it at commit. The proposal writes each line in the same transaction as its letter,
+    # with item ids it has just read; ledger items are never deleted; deleting a run or a letter
+    # cascades through Django and PROTECT still guards the items.
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="lines", db_constraint=False)
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     level = models.PositiveSmallIntegerField()
     climbs = models.BooleanField(default=True)

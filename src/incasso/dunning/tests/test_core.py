@@ -129,3 +129,13 @@ def test_below_the_minimum_amount_or_share_is_an_exception():
 def test_levels_must_be_numbered_in_order():
     with pytest.raises(core.DunningRuleError, match="numbered"):
         ProcedureRules((LevelRule(2, 10),))
+
+
+def test_a_line_built_in_one_call_equals_one_built_with_its_defaults():
+    # propose_customer builds lines without claims with core.new_tuple for speed: if LetterLine gains
+    # a field, this test says so before a proposal writes shifted columns.
+    from incasso.core.dunning import LetterLine, new_tuple
+
+    fields = (7, "INV-7", date(2026, 1, 15), 75, D("100.00"), D("0"), D("100.00"), 1, True, {})
+    assert new_tuple(LetterLine, (*fields, D(0), None, None, None, D(0), "")) == LetterLine(*fields)
+    assert len(LetterLine._fields) == 16
