@@ -124,16 +124,30 @@ def build_data(url: str, customers: int, items: int) -> float:
 
 
 PROPOSE = """
-import json, time
+import json, os, time
 from datetime import date
+from django.db import connection
 from incasso.audit.events import Actor
 from incasso.dunning.actions.proposal import propose_run
 from incasso.dunning.models import Run
+
+def backend_cpu():
+    # utime + stime of this connection's PostgreSQL backend (the server runs on this machine)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = open(f"/proc/{{pid}}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 Run.objects.filter(status="proposed").delete()
+load = os.getloadavg()[0]
+server, client = backend_cpu(), time.process_time()
 started = time.perf_counter()
 run = propose_run(date.fromisoformat({today!r}), by=Actor(None, "bench"))
 seconds = time.perf_counter() - started
-print(json.dumps({{"seconds": round(seconds, 2), "run": run.pk, "letters": run.letters.count(),
+print(json.dumps({{"seconds": round(seconds, 2), "client_cpu_seconds": round(time.process_time() - client, 2),
+                  "server_cpu_seconds": round(backend_cpu() - server, 2), "load_average_before": round(load, 2),
+                  "run": run.pk, "letters": run.letters.count(),
                   "lines": sum(1 for _ in run.letters.values_list("lines").iterator()),
                   "exceptions": run.exceptions.count()}}))
 """

@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from incasso.core.bank.encoding import decode
 from incasso.core.bank.model import Entry, ParseError, ParseWarning, Sign, Statement
 from incasso.core.bank.references import remittance
+from incasso.core.spreadsheet import cell_text
 
 SIGN_CONVENTIONS = ("signed", "inverted", "debit_credit", "indicator")
 DECIMAL_SEPARATORS = (",", ".")
@@ -168,23 +169,11 @@ def _xlsx_rows(data: bytes, file: str) -> list[tuple[int, list[str]]]:
         raise ParseError(file, "xlsx", f"not a readable XLSX workbook: {exc}") from None
     rows = []
     for line, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-        cells = [_cell(v) for v in values]
+        cells = [cell_text(v) for v in values]
         if any(cells):
             rows.append((line, cells))
     workbook.close()
     return rows
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value).strip()
 
 
 def parse_table(rows: Iterable[tuple[int, list[str]]], mapping: ColumnMapping, *, file: str, account: str,

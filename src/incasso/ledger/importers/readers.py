@@ -19,9 +19,10 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from incasso.core.spreadsheet import cell_text
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -127,18 +128,6 @@ def _read_csv(path: Path, data: bytes) -> Table:
     return Table(path.name, "csv", header, rows(), max(row_count, 0), detail)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value).strip()
-
-
 def _read_xlsx(path: Path, data: bytes) -> Table:
     from openpyxl import load_workbook
 
@@ -149,7 +138,7 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
     sheet = workbook.worksheets[0]
     values_iter = sheet.iter_rows(values_only=True)
     try:
-        header = [_cell_text(v) for v in next(values_iter)]
+        header = [cell_text(v) for v in next(values_iter)]
     except StopIteration:
         raise FileFormatError(f"{path}:1: the worksheet is empty (a header row is needed)") from None
     while header and header[-1] == "":
@@ -158,7 +147,7 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for line, values in enumerate(values_iter, start=2):
-            cells = [_cell_text(v) for v in values]
+            cells = [cell_text(v) for v in values]
             if any(cells):
                 if len(cells) > width and not any(cells[width:]):
                     cells = cells[:width]
