@@ -41,10 +41,11 @@ def test_the_aging_page_shows_buckets_totals_and_chart_data(client, ledger):  # 
     response = client.get(reverse("reports:aging"))
 
     assert response.status_code == 200
-    (total, _params), = response.context["totals"]
+    (total, _params, disputed, undisputed), = response.context["totals"]
     assert total.currency == "EUR"
     assert total.amounts == [800, -200, 1200, 0, 0, 0, 70]
     assert total.total == 1870
+    assert (disputed, undisputed) == (0, 1870)  # no dispute case: everything may be collected
     chart = response.context["chart"]
     assert chart["labels"][:3] == ["Not due", "1-30", "31-60"] and chart["currency"] == "EUR"
     assert chart["datasets"][0]["label"].startswith("FR01/C-100")
@@ -56,7 +57,7 @@ def test_a_collector_ages_only_their_portfolio(client, ledger):  # type: ignore[
 
     response = client.get(reverse("reports:aging"), {"by": "entity"})
 
-    (total, _params), = response.context["totals"]
+    (total, _params, _disputed, _undisputed), = response.context["totals"]
     assert total.total == 1800
     assert "your portfolio" in response.content.decode()
 
@@ -64,7 +65,8 @@ def test_a_collector_ages_only_their_portfolio(client, ledger):  # type: ignore[
 def test_each_bucket_drills_down_to_its_items(client, ledger):  # type: ignore[no-untyped-def]
     client.force_login(ledger.lead)
     page = client.get(reverse("reports:aging"))
-    row, params, linked = next(r for r in page.context["rows"] if r[0].group.startswith("FR01/C-100"))
+    row, params, linked, _disputed, _undisputed = next(
+        r for r in page.context["rows"] if r[0].group.startswith("FR01/C-100"))
     assert linked and params["customer"] == ledger.acme.pk
 
     bucket = client.get(reverse("reports:aging_items"), {**params, "bucket": 2})
@@ -89,7 +91,7 @@ def test_the_customer_aging_fragment_has_one_row_per_currency(client, ledger):  
 
     response = client.get(reverse("reports:customer_aging", args=[ledger.acme.pk]), HTTP_HX_REQUEST="true")
 
-    assert [row.currency for row, _ in response.context["rows"]] == ["EUR", "USD"]
+    assert [row.currency for row, *_ in response.context["rows"]] == ["EUR", "USD"]
     assert "<html" not in response.content.decode()  # a fragment for htmx, not a page
     assert client.get(reverse("reports:customer_aging", args=[ledger.other.pk])).status_code == 403
 
