@@ -11,6 +11,7 @@ from incasso.audit.events import SYSTEM
 from incasso.cashapp.choices import LineState
 from incasso.cashapp.models import BankLine
 from incasso.cashapp.tests.samples import ACME_IBAN, acme, acme_invoices, camt053, camt053_entry, our_entity
+from incasso.jobs.actions import work
 from incasso.ledger.models import Item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +45,12 @@ def test_a_cash_specialist_uploads_a_statement_and_accepts_a_proposal(page, scre
 
     page.get_by_role("link", name="Go to the queue").click()
     page.get_by_role("button", name="Run matching").click()
-    expect(page.locator(".message")).to_contain_text("1 applied automatically, 1 queued")
+    # the matching run is a background job: the screen follows it, the worker runs it
+    expect(page.locator(".job-progress")).to_contain_text("Queued")
+    work()  # the worker process, here in the test's thread
+    expect(page.locator(".job-progress")).to_contain_text("Done")
+    expect(page.locator(".job-progress")).to_contain_text("1 applied automatically, 1 queued")
+    page.get_by_role("link", name="Open the result").click()
     queued = BankLine.objects.get(bank_reference="A2")
     row = page.locator(f"#line-{queued.pk}")
     expect(row).to_contain_text("FA20260002")
