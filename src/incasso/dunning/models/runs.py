@@ -103,7 +103,9 @@ class LetterLine(models.Model):
 
     class Meta:
         ordering = ["letter", "id"]
-        indexes = [models.Index(fields=["item"], name="dunning_line_item_idx")]
+        # Lines are read through their letter (letter_id index). No index by item: an item's dunning
+        # history is ItemLevel (unique per item and level), and maintaining a second index over every
+        # proposal's hundreds of thousands of lines cost a quarter of the server's time in a proposal.
 
     def __str__(self) -> str:
         return f"{self.letter_id}: item {self.item_id} L{self.level}"
