@@ -14,10 +14,9 @@ of two parts, each grouped per entity, customer and currency in the database:
   is taken off again. The item count moves too: +1 for an item open on D but not today, -1 for the
   reverse. For today's aging this part is empty.
 
-The two parts are added up per entity, customer and currency in the database (a FULL JOIN, SQLite
-3.39+), then rolled up to the report's groups (customer, entity, collector, currency), and the
-labels are joined (and put together as one text column) to the at most one row per customer and
-currency, never to the items.
+Each part is rolled up to the report's groups (customer, entity, collector, currency) in the
+database, and the labels are joined (and put together as one text column) to the at most one row
+per customer and currency, never to the items. Python adds the two parts up per group and currency.
 Buckets are FILTERed sums over ranges of reference dates between cutoffs computed in Python
 (``bucket_cutoffs``), credit kinds signed negative. Every value is a parameter; the SQL text is the
 same on SQLite and PostgreSQL but for how amounts are added up (``_exact``): on SQLite, which stores
@@ -328,45 +327,53 @@ def _rolled_up(part: str, by: str, width: int) -> str:
 def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
                   scope: AgingScope) -> list[tuple[object, AgingRow]]:
     """(group key, row of label, currency, bucket amounts, item count) as of ``as_of``: the open-now
-    part plus the changes part, added up per entity, customer and currency in the database by a
-    FULL JOIN (SQLite 3.39+; each part keeps its own plan, on PostgreSQL the parallel scan of the
-    open-now part), a customer with no item open on ``as_of`` left out, then rolled up to the groups."""
+    part plus the changes part, each one query rolled up to the groups in the database, added up
+    here per group and currency (``_rows_of``)."""
     width = len(buckets)
+    # One round trip: both rolled-up parts in one UNION ALL, told apart by their first column.
     open_part, open_params = _open_now_part(as_of, basis, buckets, scope)
     changes_part, changes_params = _changes_part(as_of, basis, buckets, scope)
-    keys = ("entity_id", "customer_id", "currency")
-    columns = [*(f"COALESCE(o.{key}, c.{key}) AS {key}" for key in keys),
-               # An empty cell stays NULL (no Decimal made for it); a group without changes is as it was.
-               *(f"CASE WHEN c.b{index} IS NULL THEN o.b{index} ELSE COALESCE(o.b{index}, 0) + c.b{index} END"
-                 f" AS b{index}" for index in range(width)),
-               "COALESCE(o.item_count, 0) + COALESCE(c.item_count, 0) AS item_count"]
-    both = (
-        f"SELECT {', '.join(columns)} FROM ({open_part}) o FULL JOIN ({changes_part}) c"
-        f" ON {' AND '.join(f'c.{key} = o.{key}' for key in keys)}"
-        " WHERE COALESCE(o.item_count, 0) + COALESCE(c.item_count, 0) <> 0"
+    sql = (
+        f"SELECT 0, r.* FROM ({_rolled_up(open_part, by, width)}) r"
+        f" UNION ALL SELECT 1, c.* FROM ({_rolled_up(changes_part, by, width)}) c"
     )
     with _no_gc_pauses():
         with _aggregate_memory(), connection.cursor() as cursor:
-            cursor.execute(_rolled_up(both, by, width), [*open_params, *changes_params])
+            cursor.execute(sql, [*open_params, *changes_params])
             fetched = cursor.fetchall()
         return _rows_of(fetched, width, in_cents=connection.vendor != "postgresql")
 
 
 def _rows_of(fetched: list[tuple], width: int, *, in_cents: bool) -> list[tuple[object, AgingRow]]:
-    """The fetched records (key, currency, bucket sums, item count, label) as rows, the sums turned
-    into Decimals (``in_cents``: they are whole hundredths, see ``_exact``; else Decimals already)."""
+    """The fetched records (part, key, currency, bucket sums, item count, label) as rows: the changes
+    part added to the open-now part per group and currency, then the sums turned into Decimals once
+    (``in_cents``: they are whole hundredths, see ``_exact``; else Decimals already)."""
+    records = [record[1:] for record in fetched if record[0] == 0]
+    changes = {(record[1], record[2]): record[1:] for record in fetched if record[0] == 1}
     # The tight loop of the report (a hundred thousand customers): whole cents to Decimal by one
     # multiplication (exact, two decimal places), empty buckets share one zero.
     cent, zero = _CENTS, _ZERO_CENTS
     count, label = 2 + width, 3 + width
     rows: list[tuple[object, AgingRow]] = []
     append = rows.append
-    for record in fetched:
+    pop = changes.pop
+    for record in records:
+        counted = record[2:label]  # the bucket sums and the item count
+        if changes:
+            change = pop((record[0], record[1]), None)
+            if change is not None:
+                counted = tuple((a or 0) + (b or 0) for a, b in zip(counted, change[2:label], strict=True))
+        if not counted[width]:  # no item of the group was open on as_of (open now, but not yet or no more then)
+            continue
         if in_cents:
-            amounts = [Decimal(cents) * cent if cents else zero for cents in record[2:count]]
+            amounts = [Decimal(cents) * cent if cents else zero for cents in counted[:width]]
         else:
-            amounts = [amount or zero for amount in record[2:count]]
-        append((record[0], AgingRow(record[label], record[1], amounts, int(record[count]))))
+            amounts = [amount or zero for amount in counted[:width]]
+        append((record[0], AgingRow(record[label], record[1], amounts, int(counted[width]))))
+    for record in changes.values():  # groups with nothing open today that had items open on as_of
+        if record[count]:
+            amounts = [(Decimal(cents) * cent if in_cents else cents) if cents else zero for cents in record[2:count]]
+            append((record[0], AgingRow(record[label], record[1], amounts, int(record[count]))))
     return rows
 
 
