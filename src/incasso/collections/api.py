@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from incasso.accounts.api import ERRORS, ApiError, ObjectId, PageOut, PageQuery, page_body, page_of, require
@@ -31,10 +30,8 @@ from incasso.collections.choices import ActivityKind, Outcome, PlanFrequency, Pl
 from incasso.collections.models import Activity, PaymentPlan, Promise, WorklistEntry
 from incasso.collections.plan_queries import plan_with_lines, plans
 from incasso.collections.queries import entries_for, latest_build_date, worklist_today
-from incasso.core.calendar import local_date
 from incasso.ledger.api import visible_customer
-from incasso.ledger.models import Customer
-from incasso.ledger.portfolio import customers_visible_to
+from incasso.ledger.portfolio import customers_visible_to, entity_today
 
 router = Router(tags=["collections"])
 
@@ -341,10 +338,6 @@ def _visible_plan(request: Any, plan_id: int) -> PaymentPlan:
     return plan
 
 
-def _today(customer: Customer) -> date:
-    return local_date(timezone.now(), customer.entity.timezone)
-
-
 @router.get("/plans", response={200: PlanPageOut, **ERRORS},
             summary="Payment plans of the accounts you see, newest first (status=proposed: the approval queue)")
 def plan_list(request: Any, query: Query[PlanListQuery], paging: Query[PageQuery]) -> dict[str, Any]:
@@ -369,7 +362,7 @@ def propose(request: Any, customer_id: ObjectId, payload: PlanIn) -> Status[dict
         first_due_date=payload.first_due_date, down_payment=payload.down_payment,
         down_payment_due=payload.down_payment_due, tolerance_days=payload.tolerance_days, note=payload.note,
     )
-    plan = propose_plan(customer.pk, terms, proposed_on=_today(customer), by=Actor.of(request.user))
+    plan = propose_plan(customer.pk, terms, proposed_on=entity_today(customer.entity), by=Actor.of(request.user))
     return Status(201, _plan_detail(plan.pk))
 
 
@@ -380,7 +373,7 @@ PlanStep = Literal["approve", "reject", "start", "cancel"]
              summary="Approve or reject (risk approver, never the proposer), start or cancel a plan")
 def plan_step(request: Any, plan_id: ObjectId, step: PlanStep, payload: PlanStepIn) -> dict[str, Any]:
     plan = _visible_plan(request, plan_id)
-    by, today, note = Actor.of(request.user), _today(plan.customer), payload.note
+    by, today, note = Actor.of(request.user), entity_today(plan.customer.entity), payload.note
     if step == "approve":
         approve_plan(plan.pk, on_date=today, by=by, note=note)
     elif step == "reject":

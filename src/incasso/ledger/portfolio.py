@@ -49,6 +49,11 @@ def customers_visible_to(user) -> QuerySet[Customer]:  # type: ignore[no-untyped
     return customers.none()
 
 
+def entity_today(entity: LegalEntity) -> date:
+    """Today's business date in the legal entity's timezone."""
+    return local_date(timezone.now(), entity.timezone)
+
+
 def entity_todays(now: datetime | None = None) -> dict[int, date]:
     """Today's date in each legal entity's timezone, from one clock reading."""
     now = now or timezone.now()

@@ -5,14 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incasso.accounts.rules import sees_all_accounts
 from incasso.audit.events import Actor
 from incasso.audit.models import AuditEvent
-from incasso.core.calendar import local_date
 from incasso.core.money import ZERO
 from incasso.ledger.actions.customers import block_dunning, unblock_dunning
 from incasso.ledger.filters import CustomerFilter
@@ -21,6 +19,7 @@ from incasso.ledger.models import Contact, Customer, Item
 from incasso.ledger.portfolio import (
     balances_by_currency,
     customers_visible_to,
+    entity_today,
     entity_todays,
     with_balances,
 )
@@ -68,7 +67,7 @@ def _visible_customer(request, pk: int) -> Customer:  # type: ignore[no-untyped-
 
 def customer_detail(request, pk: int, block_form: DunningBlockForm | None = None):  # type: ignore[no-untyped-def]
     customer = _visible_customer(request, pk)
-    today = local_date(timezone.now(), customer.entity.timezone)
+    today = entity_today(customer.entity)
     balances = balances_by_currency([customer.pk], {customer.entity_id: today}).get(customer.pk, [])
     account_balance = next((b["open"] for b in balances if b["currency"] == customer.currency), ZERO)
     credit_use = None
@@ -114,7 +113,7 @@ def dunning_block(request, pk: int):  # type: ignore[no-untyped-def]
         unblock_dunning(customer.pk, by=actor)
         messages.success(request, _("Dunning resumed."))
         return redirect("ledger:customer_detail", pk=customer.pk)
-    today = local_date(timezone.now(), customer.entity.timezone)
+    today = entity_today(customer.entity)
     form = DunningBlockForm(request.POST, today=today)
     if not form.is_valid():
         return customer_detail(request, pk, block_form=form)

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,15 +27,11 @@ from incasso.collections.errors import CollectionsError
 from incasso.collections.forms import PlanDecisionForm, PlanForm
 from incasso.collections.models import PaymentPlan
 from incasso.collections.plan_queries import plan_with_lines, plans, progress
-from incasso.core.calendar import local_date
 from incasso.ledger.choices import CREDIT_KINDS
 from incasso.ledger.models import Customer, Item
+from incasso.ledger.portfolio import entity_today
 
 PLANS_PER_PAGE = 50
-
-
-def _today(customer: Customer) -> date:
-    return local_date(timezone.now(), customer.entity.timezone)
 
 
 def _proposing(request, pk: int) -> tuple[Customer, list[Item]]:  # type: ignore[no-untyped-def]
@@ -52,7 +47,7 @@ def _proposing(request, pk: int) -> tuple[Customer, list[Item]]:  # type: ignore
 
 def propose(request, pk: int):  # type: ignore[no-untyped-def]
     customer, items = _proposing(request, pk)
-    today = _today(customer)
+    today = entity_today(customer.entity)
     if request.method == "POST":
         form = PlanForm(request.POST, items=items)
         if form.is_valid():
@@ -85,7 +80,7 @@ def preview(request, pk: int):  # type: ignore[no-untyped-def]
     customer, items = _proposing(request, pk)
     form = PlanForm(request.GET, items=items)
     return render(request, "collections/plans/_preview.html",
-                  {"preview": _preview(customer, form, _today(customer)), "customer": customer})
+                  {"preview": _preview(customer, form, entity_today(customer.entity)), "customer": customer})
 
 
 def plan_list(request):  # type: ignore[no-untyped-def]
@@ -112,7 +107,7 @@ def _plan(request, pk: int) -> PaymentPlan:  # type: ignore[no-untyped-def]
 
 def detail(request, pk: int, decision_form: PlanDecisionForm | None = None):  # type: ignore[no-untyped-def]
     plan = _plan(request, pk)
-    today = _today(plan.customer)
+    today = entity_today(plan.customer.entity)
     outcome = progress(plan, today)
     rows = []
     live = {o.instalment.number: o for o in outcome.instalments} if outcome else {}
@@ -141,7 +136,7 @@ def _step(request, pk: int, act, done: str):  # type: ignore[no-untyped-def]
     if not form.is_valid():
         return detail(request, pk, decision_form=form)
     try:
-        act(plan, form.cleaned_data["note"], _today(plan.customer), Actor.of(request.user))
+        act(plan, form.cleaned_data["note"], entity_today(plan.customer.entity), Actor.of(request.user))
     except CollectionsError as exc:
         messages.error(request, exc.message)
     else:

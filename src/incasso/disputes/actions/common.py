@@ -7,14 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Sum
-from django.utils import timezone
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
-from incasso.core.calendar import local_date
 from incasso.disputes.errors import DisputeError, DisputeErrorCode
 from incasso.disputes.models import DisputeCase, DisputeLine
 from incasso.ledger.models import LegalEntity
+from incasso.ledger.portfolio import entity_today
 
 
 def require(by: Actor, permission: str, obj: Any, what: str) -> None:
@@ -34,7 +33,7 @@ def locked_case(case_id: int) -> DisputeCase:
 
 
 def today_of(entity: LegalEntity) -> date:
-    return local_date(timezone.now(), entity.timezone)
+    return entity_today(entity)
 
 
 def timeline(case: DisputeCase, kind: EventKind, *, by: Actor, message: str,
