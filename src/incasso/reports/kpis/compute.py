@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
 
 from incasso.core import kpi
-from incasso.core.aging import AgingError, AgingRow, missing_rates
+from incasso.core.aging import AgingError, missing_rates
 from incasso.core.money import ZERO, convert, quantize
 from incasso.reports.kpis import loaders
 from incasso.reports.kpis.labels import group_labels
-from incasso.reports.kpis.loaders import Activity, Key
+from incasso.reports.kpis.loaders import Activity, AgedTotals, Key
 from incasso.reports.kpis.params import KpiParams
 
 _ZERO = Decimal("0.00")
@@ -137,7 +137,7 @@ class PeriodInputs:
     cash: dict[Key, tuple[Decimal, Decimal]]
 
 
-def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = None,
+def _load(params: KpiParams, agings: dict[date, dict[Key, AgedTotals]] | None = None,
           sales: Sales | None = None, loaded: PeriodInputs | None = None) -> dict[Key, KpiInputs]:
     """The inputs of every (group, currency); ``agings`` keeps the agings by date across the months of
     a trend (a month's ending aging is the next month's beginning one); ``loaded``: this period's
@@ -145,9 +145,11 @@ def _load(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None = No
     inputs: dict[Key, KpiInputs] = {}
     agings = {} if agings is None else agings
 
-    def aging(as_of: date) -> dict[Key, AgingRow]:
-        if as_of not in agings:
-            agings[as_of] = loaders.aging_by_group(params, as_of)
+    missing = [day for day in (params.end, params.beginning) if day not in agings]
+    if missing:  # both dates in one pass over the items
+        agings.update(loaders.agings_by_group(params, missing))
+
+    def aging(as_of: date) -> dict[Key, AgedTotals]:
         return agings[as_of]
 
     def at(key: Key) -> KpiInputs:
@@ -309,7 +311,7 @@ def _reading() -> Iterator[None]:
         yield
 
 
-def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | None = None,
+def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgedTotals]] | None = None,
               sales: Sales | None = None, extras: bool = True, loaded: PeriodInputs | None = None) -> KpiTable:
     """The KPIs of the period per group (and currency, unless a reporting currency is asked).
 
@@ -321,7 +323,7 @@ def kpi_table(params: KpiParams, *, agings: dict[date, dict[Key, AgingRow]] | No
         return _kpi_table(params, agings, sales, extras, loaded)
 
 
-def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgingRow]] | None, sales: Sales | None,
+def _kpi_table(params: KpiParams, agings: dict[date, dict[Key, AgedTotals]] | None, sales: Sales | None,
                extras: bool = True, loaded: PeriodInputs | None = None) -> KpiTable:
     inputs = _load(params, agings, sales, loaded)
     if params.reporting_currency:
@@ -392,7 +394,7 @@ def _whole_month(start: date, end: date) -> bool:
 
 
 def kpi_trend(params: KpiParams, *, extras: bool = True,
-              agings: dict[date, dict[Key, AgingRow]] | None = None) -> list[KpiTable]:
+              agings: dict[date, dict[Key, AgedTotals]] | None = None) -> list[KpiTable]:
     """The same KPIs month by month over the period (one table per calendar month).
 
     The months share their agings (a month's end is the next one's beginning) and one credit-sales
@@ -403,6 +405,10 @@ def kpi_trend(params: KpiParams, *, extras: bool = True,
     agings = {} if agings is None else agings
     span = replace(params, start=periods[0][0], countback_months=params.countback_months + len(periods) - 1)
     with _reading():
+        wanted = [day for day in [periods[0][0] - timedelta(days=1), *(last for _first, last in periods)]
+                  if day not in agings]
+        if wanted:  # every month end (and the day before the first month) in one pass over the items
+            agings.update(loaders.agings_by_group(params, wanted))
         sales: Sales = {key: {m: a for m, a in by_month.items() if m != "period"}  # type: ignore[misc]
                         for key, by_month in loaders.credit_sales_by_month(span).items()}
         paid = loaders.paid_items_by_period(params, periods)

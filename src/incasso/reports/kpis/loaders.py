@@ -27,9 +27,13 @@ from incasso.core.kpi import (
     PromisePayment,
     PromiseToPay,
 )
+from incasso.core.kpi.aging_totals import BucketTotals
 from incasso.ledger.choices import ItemKind
 from incasso.reports.aging import AgingScope, aged_groups
 from incasso.reports.kpis.params import KpiParams
+from incasso.reports.kpis.totals import aging_totals
+
+AgedTotals = AgingRow | BucketTotals  # what the KPIs read of an aging row: its amounts and total
 
 Key = tuple[object, str]  # (group key, currency)
 
@@ -127,6 +131,16 @@ def aging_by_group(params: KpiParams, as_of: date) -> dict[Key, AgingRow]:
         return merged
     rows = aged_groups(as_of, params.by, "due_date", params.buckets, scope, {})
     return {(key, row.currency): row for key, row in rows}
+
+
+def agings_by_group(params: KpiParams, dates: list[date]) -> dict[date, dict[Key, AgedTotals]]:
+    """The agings as of each of ``dates`` per group and currency. For the groupings the totals query
+    keys itself (entity, currency) all the dates in one pass (``incasso.reports.kpis.totals``: the
+    same amounts as the aging, proved by the tests), otherwise one aging per date."""
+    if params.by in ("entity", "currency"):
+        return aging_totals(dates, by=params.by, basis="due_date", buckets=params.buckets,  # type: ignore[return-value]
+                            entity_ids=params.entity_ids)
+    return {day: aging_by_group(params, day) for day in dates}  # type: ignore[misc]
 
 
 def _counting(alias: str = "a") -> str:
