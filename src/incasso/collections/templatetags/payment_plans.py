@@ -1,5 +1,8 @@
 """``{% load payment_plans %}``: the "in plan" chip on the customer page's open items.
 
+``plan_chips`` gives the chips of a page's items at once, for the item rows that the ledger renders in
+Python (``{% item_rows items chips ... %}``).
+
 The ledger page lists the items; which of them are in a payment plan is the collections app's
 knowledge, so the page asks through this tag (one query for the page's items) rather than the
 ledger importing collections.
@@ -26,6 +29,13 @@ def items_in_plan(rows: Iterable) -> dict[int, ItemPlan]:  # type: ignore[type-a
     """``{item_id: ItemPlan}`` for the page's items (rows are items or tuples starting with one)."""
     ids = [row[0].pk if isinstance(row, tuple) else row.pk for row in rows]
     return live_plans_of_items(ids) if ids else {}
+
+
+@register.simple_tag
+def plan_chips(rows: Iterable) -> dict[int, str]:  # type: ignore[type-arg]
+    """``{item_id: chip HTML}`` for the page's items in a plan (one query), for rows rendered in Python."""
+    in_plan = items_in_plan(rows)
+    return {item_id: plan_chip(in_plan, item_id) for item_id in in_plan}
 
 
 @register.simple_tag
