@@ -90,23 +90,29 @@ def aging_totals(as_of: date, entity_ids: tuple[int, ...] | None) -> dict[str, D
 
 
 def open_item_totals(as_of: date, entity_ids: tuple[int, ...] | None) -> dict[str, Decimal]:
-    """Σ signed (amount − allocations counting on ``as_of``) over the items issued by ``as_of``."""
+    """Σ signed (amount − allocations counting on ``as_of``) over the items issued by ``as_of``.
+
+    Added up as Σ signed amounts − Σ signed allocations (each side's allocations joined to its item):
+    the same whole hundredths as item by item, without grouping a million allocations per item first
+    (measured 7 s for the grouped form on the large profile)."""
     scope, values = _scope(entity_ids, "i.entity_id")
-    allocated = (
-        f"SELECT m.item_id AS item_id, SUM(m.cents) AS cents FROM ("
-        f"SELECT a.debit_item_id AS item_id, {_CENTS.format('a.amount')} AS cents FROM ledger_allocation a"
-        f" WHERE a.debit_item_id IS NOT NULL AND {_counting('a')} UNION ALL "
-        f"SELECT a.credit_item_id, {_CENTS.format('a.amount')} FROM ledger_allocation a"
-        f" WHERE a.credit_item_id IS NOT NULL AND {_counting('a')}) m GROUP BY m.item_id"
-    )
-    open_cents = f"({_CENTS.format('i.amount')} - COALESCE(x.cents, 0))"
-    sql = (
-        f"SELECT i.currency, CAST(SUM(CASE WHEN i.kind IN (%s, %s) THEN -{open_cents} ELSE {open_cents} END)"
-        f" AS BIGINT) FROM ledger_item i LEFT JOIN ({allocated}) x ON x.item_id = i.id"
+    signed = "CASE WHEN i.kind IN (%s, %s) THEN -{0} ELSE {0} END"
+    documents = (
+        f"SELECT i.currency, CAST(SUM({signed.format(_CENTS.format('i.amount'))}) AS BIGINT) FROM ledger_item i"
         f" WHERE i.document_date <= %s{scope} GROUP BY i.currency"
     )
-    rows = _fetch(sql, [*_CREDIT, as_of, as_of, as_of, as_of, as_of, *values])  # in the order of the text
-    return {currency: _cents(cents) for currency, cents in rows}
+    totals: dict[str, int] = defaultdict(int)
+    for currency, cents in _fetch(documents, [*_CREDIT, as_of, *values]):
+        totals[currency] += int(cents or 0)
+    for side in ("debit", "credit"):
+        allocated = (
+            f"SELECT i.currency, CAST(SUM({signed.format(_CENTS.format('a.amount'))}) AS BIGINT)"
+            f" FROM ledger_allocation a JOIN ledger_item i ON i.id = a.{side}_item_id"
+            f" WHERE {_counting('a')} AND i.document_date <= %s{scope} GROUP BY i.currency"
+        )
+        for currency, cents in _fetch(allocated, [*_CREDIT, as_of, as_of, as_of, *values]):
+            totals[currency] -= int(cents or 0)
+    return {currency: _cents(cents) for currency, cents in sorted(totals.items())}
 
 
 def customer_balance_totals(as_of: date, entity_ids: tuple[int, ...] | None) -> dict[str, Decimal]:

@@ -255,7 +255,7 @@ def _monthly(start: date, as_of: date, entity_ids: tuple[int, ...] | None) -> tu
     month end, aged by entity on the due date in the default buckets, as the control check ages)."""
     agings: dict[date, dict[Any, AgingRow]] = {}
     tables = kpi_trend(KpiParams(start=_month_back(as_of, 11), end=as_of, by="entity", entity_ids=entity_ids),
-                       extras=False, agings=agings)
+                       extras=False, agings=agings, settlements=False)
     aging_total: dict[str, Decimal] = {}
     for (_entity, currency), aged in agings[as_of].items():
         aging_total[currency] = aging_total.get(currency, Decimal("0.00")) + aged.total

@@ -394,13 +394,17 @@ def _whole_month(start: date, end: date) -> bool:
 
 
 def kpi_trend(params: KpiParams, *, extras: bool = True,
-              agings: dict[date, dict[Key, AgedTotals]] | None = None) -> list[KpiTable]:
+              agings: dict[date, dict[Key, AgedTotals]] | None = None, settlements: bool = True) -> list[KpiTable]:
     """The same KPIs month by month over the period (one table per calendar month).
 
-    The months share their agings (a month's end is the next one's beginning) and one credit-sales
-    query over every month any countback needs; a clipped first or last month queries its own sales.
-    Invoices paid and cash received and applied are loaded for every month at once, grouped by month
-    (three queries instead of three per month)."""
+    The months share their agings, all of them aged in one pass over the items (a month's end is the
+    next one's beginning), and one credit-sales query over every month any countback needs; a clipped
+    first or last month queries its own sales. Invoices paid and cash received and applied are loaded
+    for every month at once, grouped by month (three queries instead of three per month).
+
+    ``settlements=False`` leaves out the invoices paid (days to pay and late come out empty) and the
+    cash applied (zero): a year of them is 800,000 invoices to judge, and a pack's trend shows
+    neither (DSO, BPDSO, ADD and CEI come from AR and sales; the target from cash received)."""
     periods = month_periods(params.start, params.end)
     agings = {} if agings is None else agings
     span = replace(params, start=periods[0][0], countback_months=params.countback_months + len(periods) - 1)
@@ -411,8 +415,9 @@ def kpi_trend(params: KpiParams, *, extras: bool = True,
             agings.update(loaders.agings_by_group(params, wanted))
         sales: Sales = {key: {m: a for m, a in by_month.items() if m != "period"}  # type: ignore[misc]
                         for key, by_month in loaders.credit_sales_by_month(span).items()}
-        paid = loaders.paid_items_by_period(params, periods)
-        cash = loaders.cash_by_period(params, periods)
+        paid = (loaders.paid_items_by_period(params, periods) if settlements
+                else {period: {} for period in periods})
+        cash = loaders.cash_by_period(params, periods, applied=settlements)
     return [kpi_table(replace(params, start=first, end=last), agings=agings,
                       sales=sales if _whole_month(first, last) else None, extras=extras,
                       loaded=PeriodInputs(paid[(first, last)], cash[(first, last)])) for first, last in periods]
