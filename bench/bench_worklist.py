@@ -227,11 +227,16 @@ print(json.dumps(result))
 """
 
 
-def single_requests(url: str, repeat: int = 30) -> dict:
+def code_env(src: Path | None) -> dict[str, str]:
+    """``PYTHONPATH`` that runs another checkout's code (``--baseline``: its ``src``) with this venv."""
+    return {"PYTHONPATH": str(src / "src")} if src else {}
+
+
+def single_requests(url: str, repeat: int = 30, src: Path | None = None) -> dict:
     """Each page requested alone ``repeat`` times in one process (Django's test client, no network):
     median and best wall time, and the CPU per request in Python and in the PostgreSQL backend."""
     proc = subprocess.run([str(BIN / "incasso"), "shell", "-c", SINGLE.format(repeat=repeat)],
-                          env={**env(url), "INCASSO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost"},
+                          env={**env(url), "INCASSO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost", **code_env(src)},
                           capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -251,11 +256,26 @@ def _cpu_of_tree(pid: int) -> float:
     return total
 
 
-def load_test(url: str, users: int, seconds: int) -> dict:
-    """gunicorn and locust, each its own process, on loopback; p50/p95/p99 per page from locust's CSV."""
-    port = free_port()
-    server_env = {**env(url), "INCASSO_ALLOWED_HOSTS": "127.0.0.1,localhost", "INCASSO_DEBUG": "0"}
-    # Worklists must exist for the day the server thinks is today.
+def warm_up(port: int, session: str, rounds: int) -> None:
+    """Each page a few times before the measured run, so that every worker has imported the app, compiled its
+    templates and loaded the translations (seconds of CPU per worker that a long-running server pays once)."""
+    import re
+    import urllib.request
+
+    def get(path: str) -> str:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={session}"})
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+            return response.read().decode()
+
+    for _ in range(rounds):
+        customer = re.search(r'href="/customers/(\d+)/\?next=', get("/worklist/"))
+        if customer:
+            get(f"/customers/{customer[1]}/")
+            get(f"/worklist/customers/{customer[1]}/panel/")
+
+
+def prepare_load(url: str) -> None:
+    """Worklists must exist for the day the server thinks is today."""
     subprocess.run([str(BIN / "incasso"), "worklist", "build"], env=env(url), check=True, capture_output=True)
     # As autovacuum would by the time collectors log in: the fresh entries all-visible, so the page's
     # counts are index-only scans (the build itself is timed in ``time_build``, not here).
@@ -263,13 +283,25 @@ def load_test(url: str, users: int, seconds: int) -> dict:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE collections_worklistentry")
+
+
+def load_test(url: str, users: int, seconds: int, *, src: Path | None = None, workers: int = 3, threads: int = 4,
+              client: str = "fast") -> dict:
+    """gunicorn and locust, each its own process, on loopback; p50/p95/p99 per page from locust's CSV.
+
+    ``src``: serve another checkout's code (the baseline); ``client``: locust's ``fast`` (geventhttpclient)
+    or ``requests`` user class. The CPU of the server (all workers) and of locust are both reported:
+    they share the machine's two cores."""
+    port = free_port()
+    server_env = {**env(url), "INCASSO_ALLOWED_HOSTS": "127.0.0.1,localhost", "INCASSO_DEBUG": "0", **code_env(src)}
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "incasso.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3",
-         "--threads", "4", "--worker-class", "gthread", "--log-level", "warning"],
-        env=server_env, cwd=ROOT,
+        [str(BIN / "gunicorn"), "incasso.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning"],
+        env=server_env, cwd=src or ROOT,
     )
     out = ROOT / "var" / "bench" / "worklist-load"
     out.parent.mkdir(parents=True, exist_ok=True)
+    sessions = signed_in_sessions(url)
     try:
         for _ in range(60):
             try:
@@ -277,15 +309,20 @@ def load_test(url: str, users: int, seconds: int) -> dict:
                     break
             except OSError:
                 time.sleep(0.5)
+        warm_up(port, sessions.split(",")[0], workers * 4)
         load_before, app_cpu_before = os.getloadavg(), _cpu_of_tree(server.pid)
+        children_before = os.times()
         subprocess.run(
             [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
              "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(out),
              "--only-summary", "--loglevel", "ERROR"],
-            env={**os.environ, "BENCH_SESSIONS": signed_in_sessions(url)},
+            env={**os.environ, "BENCH_SESSIONS": sessions, "BENCH_LOCUST_CLIENT": client},
             check=False, capture_output=True, text=True,
         )
+        children_after = os.times()
         load_after, app_cpu = os.getloadavg(), _cpu_of_tree(server.pid) - app_cpu_before
+        locust_cpu = (children_after.children_user - children_before.children_user
+                      + children_after.children_system - children_before.children_system)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -296,9 +333,12 @@ def load_test(url: str, users: int, seconds: int) -> dict:
                                   "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]),
                                   "p99_ms": float(row["99%"]), "rps": round(float(row["Requests/s"]), 1)}
     requests = sum(page["requests"] for name, page in pages.items() if name != "Aggregated")
-    return {"users": users, "seconds": seconds, "pages": pages, "load_average_before": load_before,
+    return {"code": str(src or ROOT), "users": users, "seconds": seconds, "gunicorn": f"{workers}x{threads} gthread",
+            "locust_client": client, "pages": pages, "load_average_before": load_before,
             "load_average_after": load_after, "gunicorn_cpu_seconds": round(app_cpu, 1),
-            "gunicorn_cpu_ms_per_request": round(app_cpu / max(requests, 1) * 1000, 1)}
+            "gunicorn_cpu_ms_per_request": round(app_cpu / max(requests, 1) * 1000, 1),
+            "locust_cpu_seconds": round(locust_cpu, 1),
+            "locust_cpu_ms_per_request": round(locust_cpu / max(requests, 1) * 1000, 1)}
 
 
 def main() -> None:
@@ -310,6 +350,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="5,000 customers, 50,000 items, 15 s of load")
     parser.add_argument("--no-load", action="store_true")
+    parser.add_argument("--no-build", action="store_true", help="skip timing the worklist build")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (gthread)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--locust-client", choices=["fast", "requests"], default="fast")
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (e.g. `git archive` of "
+                        "the commit before), measured in the same run just before this one")
     args = parser.parse_args()
     url = PG_URL
     if args.quick:
@@ -320,11 +366,19 @@ def main() -> None:
     if args.rebuild or ledger_counts(url)[0] != args.customers:
         report["data_seconds"] = round(build_data(url, args.customers, args.items), 1)
     report["customers"], report["open_items"] = ledger_counts(url)
-    report["build"] = time_build(url, 2)
-    report["build_target_seconds"] = 10
+    if not args.no_build:
+        report["build"] = time_build(url, 2)
+        report["build_target_seconds"] = 10
+    if not args.no_load:
+        prepare_load(url)
+    if args.baseline:
+        report["baseline_single_requests"] = single_requests(url, src=args.baseline)
     report["single_requests"] = single_requests(url)
     if not args.no_load:
-        report["load"] = load_test(url, args.users, args.seconds)
+        options = {"workers": args.workers, "threads": args.threads, "client": args.locust_client}
+        if args.baseline:
+            report["baseline_load"] = load_test(url, args.users, args.seconds, src=args.baseline, **options)
+        report["load"] = load_test(url, args.users, args.seconds, **options)
         report["load_target_p95_ms"] = 200
     print(json.dumps(report))
 

@@ -18,6 +18,7 @@ from incasso.collections.forms import ActivityForm, EmailForm, EscalateForm
 from incasso.collections.models import Activity, Escalation, Promise
 from incasso.collections.plan_queries import plans_of_customer
 from incasso.collections.queries import worklist_today
+from incasso.collections.rendering import WIDGETS
 from incasso.core.kpi import PaidItem, average_days_late
 from incasso.disputes.errors import DisputeError
 from incasso.disputes.queries import active_reasons
@@ -89,12 +90,13 @@ def panel(request, pk: int, activity_form: ActivityForm | None = None):  # type:
         if can_work else None
     return render(request, "collections/_panel.html", status=400 if activity_form is not None else 200, context={
         "escalation": escalation,
-        "escalate_form": EscalateForm(seniors=seniors(), auto_id="escalate_%s")
+        "escalate_form": EscalateForm(seniors=seniors(), auto_id="escalate_%s", renderer=WIDGETS)
         if can_work and escalation is None else None,
         "customer": customer, "contacts": contacts, "promises": promises, "activities": activities,
         "can_work": can_work,
-        "activity_form": activity_form or ActivityForm(contacts=contacts, items=items, reasons=active_reasons()),
-        "email_form": EmailForm(contacts=contacts), "items": items, "promised": promised,
+        "activity_form": activity_form or ActivityForm(contacts=contacts, items=items, reasons=active_reasons(),
+                                                       renderer=WIDGETS),
+        "email_form": EmailForm(contacts=contacts, renderer=WIDGETS), "items": items, "promised": promised,
         "plans": plans, "can_propose_plan": request.user.has_perm("collections.propose_plan", customer),
         "behaviour": payment_behaviour(customer), "next": request.GET.get("next", customer_url(customer)),
         "today": worklist_today(),
@@ -106,7 +108,7 @@ def log(request, pk: int):  # type: ignore[no-untyped-def]
     customer = _customer(request, pk, change=True)
     contacts = list(Contact.objects.filter(customer=customer))
     items = list(Item.objects.filter(customer=customer).exclude(open_amount=0))
-    form = ActivityForm(request.POST, contacts=contacts, items=items, reasons=active_reasons())
+    form = ActivityForm(request.POST, contacts=contacts, items=items, reasons=active_reasons(), renderer=WIDGETS)
     if not form.is_valid():
         return panel(request, pk, activity_form=form)
     data = form.cleaned_data
