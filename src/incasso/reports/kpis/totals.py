@@ -93,11 +93,14 @@ def _changes_sql(key: str, basis: str, dates: Sequence[date], scope: str,
     lo, lo_values = _index_of(start, dates)
     hi, hi_values = _index_of(stop, dates)
     signed, signed_values = _signed("x.amount")
+    # Live allocations made after the first date (a range of report_allocation_date_idx), reversed ones
+    # reversed after it and made by the last (a range of the partial report_allocation_reversed_idx).
     sides = " UNION ALL ".join(
         f"SELECT a.{side}_item_id AS item_id, a.amount AS amount, a.date AS date, a.reversed_on AS reversed_on"
-        f" FROM ledger_allocation a WHERE a.{side}_item_id IS NOT NULL"
-        f" AND ((a.reversed_on IS NULL AND a.date > %s) OR (a.reversed_on > %s AND a.date <= %s))"
-        for side in ("debit", "credit"))
+        f" FROM ledger_allocation a WHERE {condition} AND a.{side}_item_id IS NOT NULL"
+        for side in ("debit", "credit")
+        for condition in ("a.date > %s AND a.reversed_on IS NULL",
+                          "a.reversed_on IS NOT NULL AND a.reversed_on > %s AND a.date <= %s"))
     side_values = [dates[0], dates[0], dates[-1]] * 2
     pieces = (
         f"SELECT {key} AS group_key, i.currency AS currency, i.{basis} AS ref_date, {lo} AS lo, {hi} AS hi,"
