@@ -89,18 +89,32 @@ def reasons_of(codes: Iterable, formats: Formats) -> list[tuple[str, int]]:
 
 
 def reasons_html(codes: Iterable, formats: Formats) -> str:
-    """The ``<li>`` items of stored reason codes (each distinct code put into words once per request)."""
-    cache = formats.reason_items
+    """The ``<li>`` items of stored reason codes.
+
+    A reason's words depend only on its code and the language, and a collector reloads the same list
+    all day: each (language, code) is put into words once per process (``_REASON_ITEMS``), not once
+    per request.
+    """
+    language = (formats.language, get_language())  # the numbers' locale and gettext's language
     parts = []
     for code in codes:
-        key = tuple(code) if isinstance(code, list) else tuple(sorted(code.items()))
-        item = cache.get(key)
+        key = (language, *code) if isinstance(code, list) else (language, *sorted(code.items()))
+        item = _REASON_ITEMS.get(key)
         if item is None:
             reason = Reason.from_code(code)
-            item = cache[key] = (f'<li><span>{escape_text(reason_text(reason, formats))}</span>'
-                                 f'<span class="pts">+{reason.points}</span></li>')
+            item = (f'<li><span>{escape_text(reason_text(reason, formats))}</span>'
+                    f'<span class="pts">+{reason.points}</span></li>')
+            if len(_REASON_ITEMS) >= REASON_ITEMS_LIMIT:
+                _REASON_ITEMS.clear()
+            _REASON_ITEMS[key] = item
         parts.append(item)
     return "".join(parts)
+
+
+# The <li> of each (language, reason code) seen by this process; a page of 50 rows has ~300 reasons,
+# 40 collectors' first pages ~12,000: forgotten all at once beyond the limit (~150 bytes each).
+REASON_ITEMS_LIMIT = 50_000
+_REASON_ITEMS: dict[tuple, str] = {}
 
 
 def worklist_rows(entries: Iterable, *, customers_prefix: str, done_prefix: str, back: str, csrf_token: str,

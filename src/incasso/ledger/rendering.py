@@ -36,6 +36,7 @@ class Formats:
 
     def __init__(self, language: str | None = None) -> None:
         language = (language or get_language() or "en").split("-")[0]
+        self.language = language
         self.locale = Locale.parse(LOCALES.get(language, "en_GB"))
         pattern = get_date_format("short", locale=self.locale).pattern
         if "yyyy" not in pattern:  # ledgers span decades: always a four-digit year
@@ -46,7 +47,6 @@ class Formats:
         self._numbers: dict[int | Decimal, str] = {}
         self._decimals: dict[Decimal, str] = {}
         self._money: dict[tuple[Decimal, str], str] = {}
-        self.reason_items: dict[tuple, str] = {}  # the <li> of each reason code, see ``reasons_html``
         self._texts: dict[str, str] = {}  # gettext and ngettext answers (a page asks the same ones often)
         self._plurals: dict[tuple[str, int], str] = {}
         # Babel's pattern engine costs ~0.1 ms a number; the locale's separators and each currency's
