@@ -17,7 +17,9 @@ backend (read from /proc, so the machine's load shows as wall time above CPU tim
 2. The monthly pack as of ``--as-of`` for every entity: 12 monthly KPI tables (trend), month-end
    agings, root causes, write-offs and the control checks, then its workbook and PDF written to a
    temporary folder (no archive row: the database stays untouched). Once. Target: at most 60 s.
-3. Baseline: the same KPIs of step 1 in pandas over DataFrames of the entity's items and allocations
+3. The agings of step 1 both ways: the multi-date totals (one pass for both dates) against one
+   aging per date (what the KPIs ran before), timed, and whether they agree to the cent.
+4. Baseline: the same KPIs of step 1 in pandas over DataFrames of the entity's items and allocations
    (read once, load time reported apart): open amounts as of the month's start and end rebuilt from
    the allocations, credit sales per month, DSO simple and countback, CEI, average days to pay.
    Both answers are compared figure by figure; the JSON says whether they agree.
@@ -163,6 +165,35 @@ def measure_kpis(entity_id: int, as_of: date, repeat: int) -> tuple[dict, dict]:
     return ({"seconds": round(min(seconds), 3), "all_seconds": [round(s, 3) for s in seconds],
              "client_cpu_seconds": round(client[best], 3), "server_cpu_seconds": round(server[best], 3),
              "target_seconds": 2}, figures)
+
+
+def measure_totals(entity_id: int, as_of: date) -> dict:
+    """The KPIs' agings both ways, in the same run: the multi-date totals (one pass for the month's
+    start and end, ``reports.kpis.totals``) against one aging per date (``reports.aging.aged_groups``
+    by entity, what the KPIs ran before), with their CPU and whether they agree to the cent."""
+    from incasso.core.aging import DEFAULT_BUCKETS
+    from incasso.reports.aging import AgingScope, aged_groups
+    from incasso.reports.kpis.compute import _reading
+    from incasso.reports.kpis.totals import aging_totals
+
+    start, end = _month(as_of)
+    dates = [start - timedelta(days=1), end]
+
+    def timed(work):  # type: ignore[no-untyped-def]
+        started, cpu, backend = time.perf_counter(), time.process_time(), _server_cpu()
+        with _reading():
+            result = work()
+        return result, {"seconds": round(time.perf_counter() - started, 3),
+                        "client_cpu_seconds": round(time.process_time() - cpu, 3),
+                        "server_cpu_seconds": round(_server_cpu() - backend, 3)}
+
+    totals, ours = timed(lambda: aging_totals(dates, buckets=DEFAULT_BUCKETS, entity_ids=(entity_id,)))
+    agings, per_date = timed(lambda: {day: aged_groups(day, "entity", "due_date", DEFAULT_BUCKETS,
+                                                       AgingScope(entity_ids=(entity_id,)), {}) for day in dates})
+    same = all({k: r.amounts for k, r in totals[day].items()}
+               == {(key, row.currency): row.amounts for key, row in agings[day]} for day in dates)
+    return {"dates": [d.isoformat() for d in dates], "multi_date_totals": ours, "one_aging_per_date": per_date,
+            "same_amounts": same}
 
 
 def measure_pack(as_of: date) -> dict:
@@ -325,6 +356,7 @@ def main() -> None:
     result["same_figures_as_pandas"] = not disagree
     if disagree:
         result["disagreements"] = disagree
+    result["agings_of_the_kpis"] = measure_totals(entity.pk, args.as_of)
     if not args.skip_pack:
         result["monthly_pack"] = measure_pack(args.as_of)
     result["ratio_ours_cpu_to_pandas_compute_cpu"] = round(
