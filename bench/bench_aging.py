@@ -225,41 +225,106 @@ def measure_ours(url: str, as_of: date, repeat: int) -> dict:
     from incasso.reports.aging import aging_report
 
     server_cpu = _server_cpu_reader(connection)
-    seconds, cpu_seconds, server_seconds = [], [], []
+    workers = _ParallelWorkers(connection)
+    seconds, cpu_seconds, server_seconds, worker_seconds = [], [], [], []
     for _ in range(repeat):
+        workers.start()
         started, cpu_started, server_started = time.perf_counter(), time.process_time(), server_cpu()
         report = aging_report(as_of, by="customer")
         seconds.append(time.perf_counter() - started)
-        cpu_seconds.append(time.process_time() - cpu_started)
         server_seconds.append(server_cpu() - server_started)
+        worker_cpu, poller_cpu = workers.stop()
+        # The poller thread's own CPU is not the report's.
+        cpu_seconds.append(time.process_time() - cpu_started - poller_cpu)
+        worker_seconds.append(worker_cpu)
     totals = {c: str(row.total) for c, row in report.totals().items()}
     # CPU seconds of this process: on SQLite the whole report (the database runs in-process), on
-    # PostgreSQL the Python side only; there the server backend's CPU seconds are given apart.
-    # Less noisy than wall time on a shared machine.
-    result = {"seconds": min(seconds), "all_seconds": [round(s, 3) for s in seconds],
-              "cpu_seconds": round(min(cpu_seconds), 3), "rows": len(report.rows), "totals": totals}
+    # PostgreSQL the Python side only; there the server backend's CPU seconds are given apart, and
+    # those of the parallel workers it started. Less noisy than wall time on a shared machine.
+    best = min(range(repeat), key=lambda n: seconds[n])
+    result = {"seconds": seconds[best], "all_seconds": [round(s, 3) for s in seconds],
+              "cpu_seconds": round(cpu_seconds[best], 3), "all_cpu_seconds": [round(s, 3) for s in cpu_seconds],
+              "rows": len(report.rows), "totals": totals}
     if connection.vendor == "postgresql":
-        result["server_cpu_seconds"] = round(min(server_seconds), 3)
+        result["server_cpu_seconds"] = round(server_seconds[best], 3)
         result["all_server_cpu_seconds"] = [round(s, 3) for s in server_seconds]
+        result["worker_cpu_seconds"] = round(worker_seconds[best], 3)
+        result["all_worker_cpu_seconds"] = [round(s, 3) for s in worker_seconds]
     return result
 
 
 def _server_cpu_reader(connection):  # type: ignore[no-untyped-def]
     """A function giving the CPU seconds (user + system) used so far by this connection's PostgreSQL
     backend, read from /proc (the server runs on this machine); 0 on SQLite. Parallel workers the
-    backend may start are other processes and are not counted."""
+    backend may start are other processes: see ``_ParallelWorkers``."""
     if connection.vendor != "postgresql":
         return lambda: 0.0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    ticks = os.sysconf("SC_CLK_TCK")
+    return lambda: _proc_cpu(pid) or 0.0
 
-    def read() -> float:
+
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process on this machine, None once it is gone."""
+    try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    return read
+
+class _ParallelWorkers:
+    """The CPU seconds of the parallel workers the measured backend starts: a thread polls
+    ``pg_stat_activity`` (by ``leader_pid``, from a connection of its own) every few milliseconds and
+    keeps each worker's last CPU reading from /proc. A worker's last few milliseconds before it exits
+    may be missed, so the figure is a slight underestimate. Does nothing on SQLite."""
+
+    INTERVAL = 0.005
+
+    def __init__(self, connection) -> None:  # type: ignore[no-untyped-def]
+        self.leader = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.leader = cursor.fetchone()[0]
+            import psycopg
+
+            self.poll_connection = psycopg.connect(os.environ["INCASSO_DATABASE_URL"], autocommit=True)
+
+    def start(self) -> None:
+        import threading
+
+        self.seen: dict[int, float] = {}
+        self.poller_cpu = 0.0
+        self.stopping = threading.Event()
+        self.thread = None
+        if self.leader is not None:
+            self.thread = threading.Thread(target=self._poll, daemon=True)
+            self.thread.start()
+
+    def _poll(self) -> None:
+        started = time.thread_time()
+        with self.poll_connection.cursor() as cursor:
+            while not self.stopping.is_set():
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE leader_pid = %s AND pid <> %s",
+                               [self.leader, self.leader])
+                for (pid,) in cursor.fetchall():
+                    self.seen.setdefault(pid, 0.0)
+                for pid in list(self.seen):
+                    cpu = _proc_cpu(pid)
+                    if cpu is not None:
+                        self.seen[pid] = cpu
+                time.sleep(self.INTERVAL)
+        self.poller_cpu = time.thread_time() - started
+
+    def stop(self) -> tuple[float, float]:
+        """(CPU seconds of the workers seen since start, CPU seconds the poller thread used)."""
+        if self.thread is None:
+            return 0.0, 0.0
+        self.stopping.set()
+        self.thread.join()
+        return sum(self.seen.values()), self.poller_cpu
 
 
 def measure_pandas(url: str, as_of: date, repeat: int) -> dict:

@@ -1,4 +1,4 @@
-"""Aging as of any date, set-based: two grouped queries per as-of date, never a row-by-row replay.
+"""Aging as of any date, set-based: one query per as-of date, never a row-by-row replay.
 
 The open amount of an item as of D (the rules are those of ``incasso.core.aging``) is its stored
 open amount, corrected by the allocations that changed it after D. So the aging as of D is the sum
@@ -9,21 +9,26 @@ of two parts, each grouped per entity, customer and currency in the database:
   read from the covering partial index ``item_open_aging_idx`` alone, in group order: no table
   access, no sort, on both databases.
 * **Changes since D**: the items touched after D and issued by then (``last_activity_on > D``,
-  index ``item_activity_idx``), each with the difference between its open amount on D and today's:
-  an allocation made after D and still live is added back; one made on/before D and reversed after D
-  is taken off again. The item count moves too: +1 for an item open on D but not today, -1 for the
-  reverse. For today's aging this part is empty.
+  covering index ``item_activity_idx``), each with the difference between its open amount on D and
+  today's: an allocation made after D and still live is added back; one made on/before D and
+  reversed after D is taken off again. The item count moves too: +1 for an item open on D but not
+  today, -1 for the reverse. For today's aging this part is empty. PostgreSQL reads the allocations
+  changed after D in one range of ``allocation_changed_idx`` and hashes them against the touched
+  items; SQLite, without hash joins, looks each touched item's allocations up by item.
 
-Each part is rolled up to the report's groups (customer, entity, collector, currency) in the
-database, and the labels are joined (and put together as one text column) to the at most one row
-per customer and currency, never to the items. Python adds the two parts up per group and currency.
-Buckets are FILTERed sums over ranges of reference dates between cutoffs computed in Python
-(``bucket_cutoffs``), credit kinds signed negative. Every value is a parameter; the SQL text is the
-same on SQLite and PostgreSQL but for how amounts are added up (``_exact``): on SQLite, which stores
-decimals as binary floats, as integer hundredths (every amount column has two decimal places), which
-keeps the totals exact to the cent; on PostgreSQL as the exact numeric itself, whose sums the driver
-hands back as Decimals. Fetching and building a hundred thousand rows runs with the cyclic garbage
-collector paused (``_no_gc_pauses``).
+The two parts are added up per entity, customer and currency in the database (``_merged_part``: a
+FULL JOIN on PostgreSQL; on SQLite, which runs a FULL JOIN of two materialized parts as a nested
+loop, a LEFT JOIN plus the groups only the changes part has), then rolled up to the report's groups
+(customer, entity, collector, currency), and the labels are joined (and put together as one text
+column) to the at most one row per customer and currency, never to the items. Python only turns the
+rows into ``AgingRow``s. Buckets are FILTERed sums over ranges of reference dates between cutoffs
+computed in Python (``bucket_cutoffs``), credit kinds signed negative. Every value is a parameter;
+amounts are added up (``_exact``) on SQLite, which stores decimals as binary floats, as integer
+hundredths (every amount column has two decimal places), which keeps the totals exact to the cent;
+on PostgreSQL as the exact numeric itself, whose sums the driver hands back as Decimals. Fetching
+and building a hundred thousand rows runs with the cyclic garbage collector paused
+(``_no_gc_pauses``). On PostgreSQL the transaction lets the planner run the scans in parallel
+(``_aggregate_memory``).
 
 The drill-down (``aging_items``) lists the items themselves: it splits them into those untouched
 since D (stored open amount) and those touched since (rebuilt from their allocations).
@@ -61,6 +66,9 @@ BASES = ("due_date", "document_date")
 UNASSIGNED = "(unassigned)"
 
 _CREDIT_KINDS = sorted(str(kind) for kind in CREDIT_KINDS)
+# PostgreSQL planner costs for the aging's transaction (defaults 1000 and 0.1); see _aggregate_memory.
+PARALLEL_SETUP_COST = "100"
+PARALLEL_TUPLE_COST = "0.001"
 _CENTS = Decimal("0.01")
 
 
@@ -257,19 +265,39 @@ def _changes_part(as_of: date, basis: str, buckets: Sequence[Bucket], scope: Agi
         f"CASE WHEN a.date > %s AND a.reversed_on IS NULL THEN {allocated}"
         f" WHEN a.date <= %s THEN -{allocated} ELSE 0 END"
     )
-    lookups = []
-    lookup_params: list[object] = []
-    for side in ("debit", "credit"):
-        lookups.append(
-            f"COALESCE((SELECT SUM({delta}) FROM ledger_allocation a"
-            f" WHERE a.{side}_item_id = i.id AND (a.date > %s OR a.reversed_on > %s)), 0)"
-        )
-        lookup_params += [as_of] * 4
-    per_item = (
-        "SELECT i.entity_id AS entity_id, i.customer_id AS customer_id, i.currency AS currency, i.kind AS kind,"
-        f" i.{basis} AS ref_date, {_exact('i.open_amount')} AS open_now, {' + '.join(lookups)} AS delta"
-        f" FROM ledger_item i WHERE i.last_activity_on > %s AND i.document_date <= %s{filters}"
+    columns = (
+        "i.entity_id AS entity_id, i.customer_id AS customer_id, i.currency AS currency, i.kind AS kind,"
+        f" i.{basis} AS ref_date, {_exact('i.open_amount')} AS open_now"
     )
+    touched = f"i.last_activity_on > %s AND i.document_date <= %s{filters}"
+    if connection.vendor == "postgresql":
+        # One pass over the allocations changed after as_of (made or reversed since: the reversal is
+        # never before the allocation, so that is COALESCE(reversed_on, date) > as_of, read from the
+        # covering ``allocation_changed_idx``), both sides hashed against the touched items and added
+        # up per item: an item whose allocations did not change adds nothing and is left out.
+        sides = " UNION ALL ".join(
+            f"SELECT a.{side}_item_id AS item_id, {delta} AS delta FROM ledger_allocation a"
+            " WHERE COALESCE(a.reversed_on, a.date) > %s"
+            for side in ("debit", "credit")
+        )
+        per_item = (
+            f"SELECT {columns}, SUM(s.delta) AS delta FROM ledger_item i JOIN ({sides}) s ON s.item_id = i.id"
+            f" WHERE {touched} GROUP BY i.id"
+        )
+        per_item_params: list[object] = [as_of] * 6 + [as_of, as_of, *filter_params]
+    else:
+        # SQLite has no hash join: each touched item looks its allocations up, from the covering
+        # indexes by item.
+        lookups = []
+        lookup_params: list[object] = []
+        for side in ("debit", "credit"):
+            lookups.append(
+                f"COALESCE((SELECT SUM({delta}) FROM ledger_allocation a"
+                f" WHERE a.{side}_item_id = i.id AND (a.date > %s OR a.reversed_on > %s)), 0)"
+            )
+            lookup_params += [as_of] * 4
+        per_item = f"SELECT {columns}, {' + '.join(lookups)} AS delta FROM ledger_item i WHERE {touched}"
+        per_item_params = [*lookup_params, as_of, as_of, *filter_params]
     signed, signed_params = _signed_of("d.kind", "d.delta")
     sums, sum_params = _bucket_sums(signed, signed_params, "d.ref_date", as_of, buckets)
     # An item whose allocations after as_of cancel out (delta 0) adds 0 everywhere, the count included.
@@ -280,7 +308,7 @@ def _changes_part(as_of: date, basis: str, buckets: Sequence[Bucket], scope: Agi
         " - SUM(CASE WHEN d.open_now <> 0 THEN 1 ELSE 0 END) AS item_count"
         " FROM d GROUP BY d.entity_id, d.customer_id, d.currency"
     )
-    return sql, [*lookup_params, as_of, as_of, *filter_params, *sum_params]
+    return sql, [*per_item_params, *sum_params]
 
 
 def _signed_of(kind: str, amount: str) -> tuple[str, list[object]]:
@@ -324,57 +352,83 @@ def _rolled_up(part: str, by: str, width: int) -> str:
     )
 
 
-def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
-                  scope: AgingScope) -> list[tuple[object, AgingRow]]:
-    """(group key, row of label, currency, bucket amounts, item count) as of ``as_of``: the open-now
-    part plus the changes part, each one query rolled up to the groups in the database, added up
-    here per group and currency (``_rows_of``)."""
+def _merged_part(as_of: date, basis: str, buckets: Sequence[Bucket], scope: AgingScope) -> tuple[str, list[object]]:
+    """Per entity, customer and currency, the aging as of ``as_of``: the open-now part with the
+    changes part added in the database, groups with no item open on ``as_of`` left out.
+
+    The open-now part (grouped while the covering index is read) is joined to the changes part (a
+    few tens of thousands of groups, MATERIALIZED: SQLite builds an automatic index on it, PostgreSQL
+    hashes it) by a LEFT JOIN, never a FULL JOIN: SQLite runs a FULL JOIN of two materialized parts
+    as a nested loop. The groups that only the changes part has (nothing of theirs open today existed
+    on ``as_of``) come in a UNION ALL, found by one probe each of ``item_open_aging_idx``. An empty
+    cell stays NULL: ``COALESCE(o + c, o, c)``.
+    """
     width = len(buckets)
-    # One round trip: both rolled-up parts in one UNION ALL, told apart by their first column.
     open_part, open_params = _open_now_part(as_of, basis, buckets, scope)
     changes_part, changes_params = _changes_part(as_of, basis, buckets, scope)
+    filters, filter_params = _scope_filters(scope)
+    cells = ", ".join(f"COALESCE(o.b{n} + c.b{n}, o.b{n}, c.b{n}) AS b{n}" for n in range(width))
+    if connection.vendor == "postgresql":
+        # PostgreSQL hashes or merges a FULL JOIN: the groups only the changes part has come with it.
+        sql = (
+            f"WITH c AS MATERIALIZED ({changes_part}), o AS ({open_part})"
+            " SELECT COALESCE(o.entity_id, c.entity_id) AS entity_id, COALESCE(o.customer_id, c.customer_id)"
+            f" AS customer_id, COALESCE(o.currency, c.currency) AS currency, {cells},"
+            " COALESCE(o.item_count, 0) + COALESCE(c.item_count, 0) AS item_count"
+            " FROM o FULL JOIN c ON c.customer_id = o.customer_id AND c.entity_id = o.entity_id"
+            " AND c.currency = o.currency"
+            " WHERE COALESCE(o.item_count, 0) + COALESCE(c.item_count, 0) <> 0"
+        )
+        return sql, [*changes_params, *open_params]
+    changed_only = ", ".join(f"c.b{n} AS b{n}" for n in range(width))
     sql = (
-        f"SELECT 0, r.* FROM ({_rolled_up(open_part, by, width)}) r"
-        f" UNION ALL SELECT 1, c.* FROM ({_rolled_up(changes_part, by, width)}) c"
+        f"WITH c AS MATERIALIZED ({changes_part}), o AS ({open_part})"
+        f" SELECT o.entity_id AS entity_id, o.customer_id AS customer_id, o.currency AS currency, {cells},"
+        " o.item_count + COALESCE(c.item_count, 0) AS item_count"
+        " FROM o LEFT JOIN c ON c.customer_id = o.customer_id AND c.entity_id = o.entity_id"
+        " AND c.currency = o.currency"
+        " WHERE o.item_count + COALESCE(c.item_count, 0) <> 0"
+        f" UNION ALL SELECT c.entity_id, c.customer_id, c.currency, {changed_only}, c.item_count FROM c"
+        " WHERE c.item_count > 0 AND NOT EXISTS (SELECT 1 FROM ledger_item i WHERE i.entity_id = c.entity_id"
+        " AND i.customer_id = c.customer_id AND i.currency = c.currency AND NOT (i.open_amount = '0')"
+        f" AND i.document_date <= %s{filters})"
     )
+    return sql, [*changes_params, *open_params, as_of, *filter_params]
+
+
+def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
+                  scope: AgingScope) -> list[tuple[object, AgingRow]]:
+    """(group key, row of label, currency, bucket amounts, item count) as of ``as_of``: one query,
+    the open-now and changes parts added up and rolled up to the groups in the database."""
+    width = len(buckets)
+    part, params = _merged_part(as_of, basis, buckets, scope)
     with _no_gc_pauses():
         with _aggregate_memory(), connection.cursor() as cursor:
-            cursor.execute(sql, [*open_params, *changes_params])
+            cursor.execute(_rolled_up(part, by, width), params)
             fetched = cursor.fetchall()
         return _rows_of(fetched, width, in_cents=connection.vendor != "postgresql")
 
 
 def _rows_of(fetched: list[tuple], width: int, *, in_cents: bool) -> list[tuple[object, AgingRow]]:
-    """The fetched records (part, key, currency, bucket sums, item count, label) as rows: the changes
-    part added to the open-now part per group and currency, then the sums turned into Decimals once
-    (``in_cents``: they are whole hundredths, see ``_exact``; else Decimals already)."""
-    records = [record[1:] for record in fetched if record[0] == 0]
-    changes = {(record[1], record[2]): record[1:] for record in fetched if record[0] == 1}
+    """The fetched records (key, currency, bucket sums, item count, label) as rows, the sums turned
+    into Decimals once (``in_cents``: they are whole hundredths, see ``_exact``; else Decimals
+    already, NULL for an empty cell)."""
     # The tight loop of the report (a hundred thousand customers): whole cents to Decimal by one
     # multiplication (exact, two decimal places), empty buckets share one zero.
     cent, zero = _CENTS, _ZERO_CENTS
     count, label = 2 + width, 3 + width
-    rows: list[tuple[object, AgingRow]] = []
-    append = rows.append
-    pop = changes.pop
-    for record in records:
-        counted = record[2:label]  # the bucket sums and the item count
-        if changes:
-            change = pop((record[0], record[1]), None)
-            if change is not None:
-                counted = tuple((a or 0) + (b or 0) for a, b in zip(counted, change[2:label], strict=True))
-        if not counted[width]:  # no item of the group was open on as_of (open now, but not yet or no more then)
-            continue
-        if in_cents:
-            amounts = [Decimal(cents) * cent if cents else zero for cents in counted[:width]]
-        else:
-            amounts = [amount or zero for amount in counted[:width]]
-        append((record[0], AgingRow(record[label], record[1], amounts, int(counted[width]))))
-    for record in changes.values():  # groups with nothing open today that had items open on as_of
-        if record[count]:
-            amounts = [(Decimal(cents) * cent if in_cents else cents) if cents else zero for cents in record[2:count]]
-            append((record[0], AgingRow(record[label], record[1], amounts, int(record[count]))))
-    return rows
+    if in_cents:
+        return [
+            (record[0], AgingRow(record[label], record[1],
+                                 [Decimal(cents) * cent if cents else zero for cents in record[2:count]],
+                                 int(record[count])))
+            for record in fetched
+        ]
+    return [
+        (record[0], AgingRow(record[label], record[1], [amount or zero for amount in record[2:count]],
+                             int(record[count])))
+        for record in fetched
+    ]
 
 
 @contextmanager
@@ -398,15 +452,24 @@ def _aggregate_memory() -> Iterator[None]:
     stay in memory instead of spilling to disk (the default 4 MB work_mem spills at about 20,000
     groups), and no JIT: the planner prices the per-item allocation lookups of the changes part far
     above their cost, which switched on JIT inlining and optimisation, measured at 1.6 s of
-    compiling for a query that then ran in under a second. Settings, not part of the query: the
-    aging SQL is the same on both databases. SQLite gets no transaction here: its IMMEDIATE mode
+    compiling for a query that then ran in under a second. Parallel query made cheaper in the
+    planner's eyes (``PARALLEL_*``): by default it prices the Gather Merge of a hundred thousand
+    partial groups above what a second process saves on scanning a million index entries, and keeps
+    the scan serial; the number of workers stays the server's ``max_parallel_workers_per_gather``,
+    and an aging scoped to a few customers stays serial (it reads fewer index pages than
+    ``min_parallel_index_scan_size``). Settings, not part of the query. SQLite gets no transaction
+    here: its IMMEDIATE mode
     would make a read-only report take the write lock."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        # set_config(..., true) is SET LOCAL; both in one statement keeps it one round trip.
-        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+        # set_config(..., true) is SET LOCAL; all in one statement keeps it one round trip.
+        cursor.execute(
+            "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
+            " set_config('parallel_setup_cost', %s, true), set_config('parallel_tuple_cost', %s, true)",
+            [PARALLEL_SETUP_COST, PARALLEL_TUPLE_COST],
+        )
         yield
 
 
