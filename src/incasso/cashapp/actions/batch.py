@@ -27,6 +27,7 @@ payments and lines moving off suspense go through ``apply_proposal`` line by lin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -36,7 +37,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incasso.audit.choices import EventKind
-from incasso.audit.events import Actor, build, record_many
+from incasso.audit.events import Actor
+from incasso.audit.models import AuditEvent
 from incasso.cashapp.choices import Application, LineState, ProposalStatus, ResidualKind
 from incasso.cashapp.models import BankLine, MatchProposal
 from incasso.core.money import ZERO, quantize
@@ -105,8 +107,9 @@ def apply_auto_batch(batch: list[AutoLine], *, as_of: date, by: Actor) -> BatchO
     customers = {pk: (entity_id, group_id, account) for pk, entity_id, group_id, account in
                  Customer.objects.filter(pk__in=customer_ids).values_list("pk", "entity_id", "group_id", "account")}
     numbers = {f"CASH-{auto.line.pk}" for auto in batch}
-    taken = set(Item.objects.filter(entity_id__in={a.line.entity_id for a in batch}, number__in=numbers)
-                .values_list("entity_id", "number"))
+    # a payment number already used (the unique constraint is per entity, kind and number: its index)
+    taken = set(Item.objects.filter(entity_id__in={a.line.entity_id for a in batch}, kind=ItemKind.PAYMENT,
+                                    number__in=numbers).values_list("entity_id", "number"))
 
     plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], Decimal]] = []
     for index, auto in enumerate(batch):
@@ -167,76 +170,128 @@ def _checked(auto: AutoLine, payment_item_id: int | None, items: dict[int, _Lock
 
 def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], Decimal]],
            items: dict[int, _Locked], *, as_of: date, by: Actor) -> None:
+    """The batch's rows: built as tuples, inserted by ``COPY`` on PostgreSQL (ids taken from the
+    sequences beforehand) and by ``bulk_create`` elsewhere; the same rows and events either way."""
     now = timezone.now()
-    proposals = MatchProposal.objects.bulk_create([
-        MatchProposal(line_id=auto.line.pk, customer_id=auto.customer_id, allocations=auto.allocations,
-                      confidence=auto.proposal.confidence, reason=auto.proposal.reason,
-                      stage=auto.proposal.stage[:40], residual=auto.proposal.residual,
-                      residual_kind=auto.proposal.residual_kind or ResidualKind.NONE, as_of=as_of,
-                      status=ProposalStatus.AUTO, idempotency_key=None, decided_by=by.user, decided_at=now)
-        for auto, _parts, _total in plan
-    ])
-    payments = Item.objects.bulk_create([
-        Item(entity_id=auto.line.entity_id, customer_id=auto.customer_id, kind=ItemKind.PAYMENT,
-             number=f"CASH-{auto.line.pk}"[:40], document_date=auto.on_date, posting_date=auto.on_date,
-             due_date=auto.on_date, currency=auto.line.currency, amount=auto.line.amount,
-             open_amount=auto.line.amount - total,
-             reference=(auto.line.structured_reference or auto.line.end_to_end_id)[:80],
-             text=f"{auto.line.counterparty_name} {auto.line.remittance_text}".strip()[:200],
-             last_activity_on=auto.on_date)
-        for auto, _parts, total in plan
-    ])
-    allocations = Allocation.objects.bulk_create([
-        Allocation(debit_item_id=item.pk, credit_item_id=payment.pk, amount=amount, currency=item.currency,
-                   date=auto.on_date, source=AllocationSource.CASH_APPLICATION,
-                   note=f"bank line {auto.line.line_ref}", idempotency_key=f"proposal-{proposal.pk}:{n}",
-                   created_by=by.user)
-        for (auto, parts, _total), proposal, payment in zip(plan, proposals, payments, strict=True)
-        for n, (item, amount, _before, _after) in enumerate(parts)
-    ])
-    events = []
-    allocation_iter = iter(allocations)
+    user_id = by.user.pk if by.user is not None else None
+    payment_label = str(ItemKind.PAYMENT.label)
+    auto_label = str(ProposalStatus.AUTO.label)
+    kind_labels: dict[str, str] = {}
+
+    def label(item: _Locked) -> str:
+        if item.kind not in kind_labels:
+            kind_labels[item.kind] = str(ItemKind(item.kind).label)
+        return f"{kind_labels[item.kind]} {item.number}"
+
+    proposal_ids = _insert(MatchProposal, (
+        "line_id", "customer_id", "allocations", "confidence", "reason", "stage", "residual", "residual_kind", "as_of",
+        "status", "idempotency_key", "decided_by_id", "decided_at", "created_at"), [
+        (auto.line.pk, auto.customer_id, auto.allocations, auto.proposal.confidence, auto.proposal.reason,
+         auto.proposal.stage[:40], auto.proposal.residual, str(auto.proposal.residual_kind or ResidualKind.NONE),
+         as_of, ProposalStatus.AUTO.value, None, user_id, now, now)
+        for auto, _parts, _total in plan])
+    payment_ids = _insert(Item, (
+        "entity_id", "customer_id", "kind", "number", "document_date", "posting_date", "due_date", "currency",
+        "amount", "open_amount", "reference", "text", "last_activity_on", "created_at"), [
+        (auto.line.entity_id, auto.customer_id, ItemKind.PAYMENT.value, f"CASH-{auto.line.pk}"[:40], auto.on_date,
+         auto.on_date, auto.on_date, auto.line.currency, auto.line.amount, auto.line.amount - total,
+         (auto.line.structured_reference or auto.line.end_to_end_id)[:80],
+         f"{auto.line.counterparty_name} {auto.line.remittance_text}".strip()[:200], auto.on_date, now)
+        for auto, _parts, total in plan])
+    allocation_ids = iter(_insert(Allocation, (
+        "debit_item_id", "credit_item_id", "amount", "currency", "date", "source", "note", "idempotency_key",
+        "created_by_id", "created_at"), [
+        (item.pk, payment_id, amount, item.currency, auto.on_date, AllocationSource.CASH_APPLICATION.value,
+         f"bank line {auto.line.line_ref}", f"proposal-{proposal_id}:{n}", user_id, now)
+        for (auto, parts, _total), proposal_id, payment_id in zip(plan, proposal_ids, payment_ids, strict=True)
+        for n, (item, amount, _before, _after) in enumerate(parts)]))
+    events: list[tuple[Any, ...]] = []
     lines = []
-    for (auto, parts, _total), proposal, payment in zip(plan, proposals, payments, strict=True):
+
+    def event(kind: EventKind, subject_type: str, subject_id: object, customer_id: int, message: str,
+              before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+        events.append((timezone.now(), user_id, by.label, kind.value, subject_type, str(subject_id), customer_id,
+                       message, before, after))
+
+    for (auto, parts, _total), proposal_id, payment_id in zip(plan, proposal_ids, payment_ids, strict=True):
         line, amount = auto.line, auto.line.amount
         text = f"{line.counterparty_name} {line.remittance_text}".strip()
-        events.append(build(
-            EventKind.ITEM_CREATED, actor=by, subject_type="item", subject_id=payment.pk,
-            customer_id=auto.customer_id,
-            message=f"{payment.get_kind_display()} {payment.number} of {amount} {line.currency} created: "
-                    f"{text}".strip(": "),
-            after={"kind": str(ItemKind.PAYMENT), "amount": str(amount), "currency": line.currency,
-                   "open_amount": str(amount)}))
+        payment_name = f"{payment_label} {f'CASH-{line.pk}'[:40]}"
+        event(EventKind.ITEM_CREATED, "item", payment_id, auto.customer_id,
+              f"{payment_name} of {amount} {line.currency} created: {text}".strip(": "), None,
+              {"kind": str(ItemKind.PAYMENT), "amount": str(amount), "currency": line.currency,
+               "open_amount": str(amount)})
         credit_open = amount
         for item, part, debit_before, debit_after in parts:
-            allocation = next(allocation_iter)
-            events.append(build(
-                EventKind.ALLOCATION_CREATED, actor=by, subject_type="allocation", subject_id=allocation.pk,
-                customer_id=item.customer_id,
-                message=f"{part} {item.currency} of {payment} applied to {item.label()} on {auto.on_date}",
-                before={"debit_open": debit_before, "credit_open": str(credit_open)},
-                after={"debit_open": debit_after, "credit_open": str(credit_open - part),
-                       "source": str(AllocationSource.CASH_APPLICATION)}))
+            event(EventKind.ALLOCATION_CREATED, "allocation", next(allocation_ids), item.customer_id,
+                  f"{part} {item.currency} of {payment_name} applied to {label(item)} on {auto.on_date}",
+                  {"debit_open": debit_before, "credit_open": str(credit_open)},
+                  {"debit_open": debit_after, "credit_open": str(credit_open - part),
+                   "source": str(AllocationSource.CASH_APPLICATION)})
             credit_open -= part
-        line.payment_item_id, line.customer_id = payment.pk, auto.customer_id
+        line.payment_item_id, line.customer_id = payment_id, auto.customer_id
         line.state = LineState.APPLIED if credit_open == 0 else (
             LineState.PARTIALLY_APPLIED if credit_open < amount else LineState.UNMATCHED)
         line.application = Application.AUTO if line.state != LineState.UNMATCHED else ""
         lines.append(line)
-        events.append(build(
-            EventKind.MATCH_APPLIED, actor=by, subject_type="bank_line", subject_id=line.pk,
-            customer_id=auto.customer_id,
-            message=f"{amount} {line.currency} of bank line {line.line_ref} applied to "
-                    f"{', '.join(p[0].number for p in parts) or 'the account'} ({proposal.get_status_display()}, "
-                    f"confidence {proposal.confidence}): {proposal.reason}",
-            after={"proposal": proposal.pk, "state": line.state, "residual_kind": proposal.residual_kind}))
+        event(EventKind.MATCH_APPLIED, "bank_line", line.pk, auto.customer_id,
+              f"{amount} {line.currency} of bank line {line.line_ref} applied to "
+              f"{', '.join(p[0].number for p in parts) or 'the account'} ({auto_label}, "
+              f"confidence {auto.proposal.confidence}): {auto.proposal.reason}",
+              None, {"proposal": proposal_id, "state": str(line.state),
+                     "residual_kind": str(auto.proposal.residual_kind or ResidualKind.NONE)})
     touched = sorted({item.pk for _auto, parts, _total in plan for item, *_rest in parts})
     _update_rows(Item, [("open_amount", "numeric"), ("last_activity_on", "date")],
                  [(pk, items[pk].open_amount, items[pk].last_activity_on) for pk in touched])
     _update_rows(BankLine, [("state", "text"), ("application", "text"), ("customer_id", "bigint"),
                             ("payment_item_id", "bigint")],
                  [(line.pk, line.state, line.application, line.customer_id, line.payment_item_id) for line in lines])
-    record_many(events)
+    _insert(AuditEvent, ("occurred_at", "actor_id", "actor_label", "kind", "subject_type", "subject_id",
+                         "customer_id", "message", "before", "after"), events, ids=False)
+
+
+def _insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, ids: bool = True) -> list[int]:
+    """Insert ``rows`` (values of ``columns``, by attribute name; every other field gets its model
+    default) and return their ids in order. On PostgreSQL by one ``COPY`` with the ids taken from the
+    table's sequence beforehand; elsewhere by ``bulk_create`` (the ids it returns)."""
+    if not rows:
+        return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    by_name = {f.attname: f for f in fields}
+    defaults = [(f, f.get_default()) for f in fields if f.attname not in columns]
+    if connection.vendor != "postgresql":
+        rest = {f.attname: value for f, value in defaults}
+        created = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True)), **rest) for row in rows],
+                                            batch_size=2000)
+        return [obj.pk for obj in created]
+    json_at = [n for n, name in enumerate(columns) if by_name[name].get_internal_type() == "JSONField"]
+    tail = tuple(json.dumps(value) if value is not None and f.get_internal_type() == "JSONField" else value
+                 for f, value in defaults)
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    names = [by_name[name].column for name in columns] + [f.column for f, _value in defaults]
+    with connection.cursor() as cursor:
+        new_ids: list[int] = []
+        if ids:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, len(rows)])
+            new_ids = [row[0] for row in cursor.fetchall()]
+            names.insert(0, "id")
+        with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
+            write = copy.write_row
+            for n, row in enumerate(rows):
+                if json_at:
+                    row = _json_row(row, json_at)  # noqa: PLW2901
+                write((new_ids[n], *row, *tail) if ids else (*row, *tail))
+    return new_ids
+
+
+def _json_row(row: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in json_at:
+        if values[i] is not None:
+            values[i] = json.dumps(values[i])
+    return tuple(values)
 
 
 def _update_rows(model: Any, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
@@ -254,12 +309,11 @@ def _update_rows(model: Any, columns: list[tuple[str, str]], rows: list[tuple[An
     table = quote(model._meta.db_table)
     names = ", ".join(quote(name) for name, _type in columns)
     sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name, _type in columns)
-    row_sql = "(" + ", ".join(["%s::bigint"] + [f"%s::{kind}" for _name, kind in columns]) + ")"
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for _name, kind in columns])
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start:start + 5000]
-            cursor.execute(
-                f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row_sql] * len(chunk))}) "  # noqa: S608
-                f"AS v(id, {names}) WHERE t.id = v.id",
-                [str(value) if isinstance(value, LineState | Application) else value
-                 for row in chunk for value in row])
+        # one array per column: a handful of parameters, whatever the number of rows
+        cursor.execute(
+            f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) "  # noqa: S608
+            f"AS v(id, {names}) WHERE t.id = v.id",
+            [[str(value) if isinstance(value, LineState | Application) else value for value in column]
+             for column in zip(*rows, strict=True)])

@@ -17,13 +17,18 @@ refuses its allocation) and that proposal is queued instead, with the reason.
 
 from __future__ import annotations
 
+import gc
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
@@ -74,6 +79,11 @@ def settings_for(entity_ids: list[int]) -> dict[int, MatchSettings]:
     return result
 
 
+# an open item's columns in the order of ``OpenItemRef``'s fields
+ITEM_COLUMNS = ("pk", "customer_id", "entity_id", "customer__group_id", "kind", "number", "reference", "currency",
+                "open_amount", "document_date", "due_date", "customer__payment_terms_days")
+
+
 def build_index(entity_ids: list[int]) -> MatchingIndex:
     """The customers (without suspense accounts) and open debit items of the entities, set-based."""
     ibans: dict[int, list[str]] = defaultdict(list)
@@ -86,17 +96,11 @@ def build_index(entity_ids: list[int]) -> MatchingIndex:
         .exclude(account=SUSPENSE_ACCOUNT)
         .values_list("pk", "entity_id", "group_id", "account", "name", "currency").iterator(chunk_size=5000)
     ]
-    items = (
-        OpenItemRef(pk, customer_id, entity_id, group_id, kind, number, reference, currency, open_amount,
-                    document_date, due_date, terms)
-        for (pk, customer_id, entity_id, group_id, kind, number, reference, currency, open_amount, document_date,
-             due_date, terms) in Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS),
-                                                     open_amount__gt=0)
-        .exclude(customer__account=SUSPENSE_ACCOUNT)
-        .values_list("pk", "customer_id", "entity_id", "customer__group_id", "kind", "number", "reference",
-                     "currency", "open_amount", "document_date", "due_date", "customer__payment_terms_days")
-        .iterator(chunk_size=5000)
-    )
+    # tuples straight into the index's records (a million of them: no per-row objects in between)
+    items = map(OpenItemRef._make, Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS),
+                                                       open_amount__gt=0)
+                .exclude(customer__account=SUSPENSE_ACCOUNT)
+                .values_list(*ITEM_COLUMNS).iterator(chunk_size=20_000))
     return MatchingIndex.build(customers, items)
 
 
@@ -123,14 +127,46 @@ Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 200  # lines between two progress reports
 
 
+@contextmanager
+def _index_outside_gc() -> Iterator[None]:
+    """The index's millions of records are built with the cyclic garbage collector paused (it would
+    otherwise traverse all of them again and again while they are created) and then frozen out of its
+    reach for the rest of the run (``run_matching`` unfreezes them at its end: nothing leaks in a
+    long-running process)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
-                 progress: Progress | None = None, batched: bool = True) -> RunReport:
+                 progress: Progress | None = None, batched: bool = True, overlap: bool | None = None) -> RunReport:
     """Match every unmatched credit line (of ``entity_ids``, or of every entity) as of ``as_of``.
 
     The plain automatic applications are written per batch (``actions.batch``); ``batched=False``
     applies every line through the per-line verbs (what the batched path is tested against).
 
+    The writes (batches and per-line saves, in the order of the lines) go through a ``_Writer``: with
+    ``overlap`` (default: on PostgreSQL when not called inside a transaction) a second thread with its
+    own connection does them while this one matches the next lines; the outcome is the same, the
+    matching only ever reads the index and what was loaded before the first write.
+
     ``progress(done, total, message)`` is called while the run goes (the background job shows it)."""
+    if overlap is None:
+        overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
+    try:
+        return _run_matching(as_of, by=by, entity_ids=entity_ids, progress=progress, batched=batched,
+                             overlap=overlap)
+    finally:
+        gc.unfreeze()
+
+
+def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progress: Progress | None,
+                  batched: bool, overlap: bool) -> RunReport:
     report = RunReport(as_of=as_of)
     report.advices_linked = sum(1 for _id, linked, _why in link_remittances(by=by) if linked)
     lines_qs = BankLine.objects.filter(state=LineState.UNMATCHED, sign="CRDT", entity__isnull=False)
@@ -145,7 +181,8 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
         progress(0, total, "loading open items")
     entities = sorted({line.entity_id for line in lines})
     settings = settings_for(entities)
-    index = build_index(entities)
+    with _index_outside_gc():
+        index = build_index(entities)
     earlier: dict[int, set[tuple[object, ...]]] = defaultdict(set)
     for line_id, customer_id, allocations in MatchProposal.objects.filter(line__in=lines).values_list(
             "line_id", "customer_id", "allocations"):
@@ -155,32 +192,40 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
         RemittanceAdvice.objects.filter(line__state=LineState.UNMATCHED, line__sign="CRDT")
         .values_list("line_id", "pk", "documents", "link_reason"))}
     pending: list[AutoLine] = []
-    for done, line in enumerate(lines):
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(done, total, f"{done} of {total} lines matched")
-        advice = advices.get(line.pk)
-        proposal = match_line(line_ref(line, advice[1] if advice else ()), index, settings[line.entity_id], as_of)
-        if advice:
-            proposal = replace(proposal, reason=f"invoice list from remittance advice {advice[0]} "
-                                                f"(linked: {advice[2]}); {proposal.reason}")
-        allocations = [{"item_id": int(a.item_id), "amount": str(a.amount), "discount": str(a.discount)}
-                       for a in proposal.allocations]
-        customer_id = int(proposal.customer_id) if proposal.customer_id is not None else None
-        seen_before = _signature(customer_id, allocations) in earlier[line.pk]
-        line_settings = settings[line.entity_id]
-        if batched and not seen_before and batchable(customer_id, allocations, proposal.confidence,
-                                                     line_settings.auto_threshold, proposal.residual_kind, line):
-            pending.append(AutoLine(line, proposal, customer_id, allocations,  # type: ignore[arg-type]
-                                    _booking_date(line, as_of)))
-            if len(pending) >= BATCH_SIZE:
-                _flush(pending, settings, as_of, report, by=by)
-            continue
-        if (customer_id is not None and allocations and not seen_before
-                and proposal.confidence >= line_settings.auto_threshold):
-            _flush(pending, settings, as_of, report, by=by)  # this one applies line by line: keep the order
-        _save_outcome(line.pk, proposal, customer_id, allocations, seen_before, line_settings,
-                      as_of, report, by=by)
-    _flush(pending, settings, as_of, report, by=by)
+    writer = _Writer(threaded=overlap)
+    try:
+        for done, line in enumerate(lines):
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(done, total, f"{done} of {total} lines matched")
+            advice = advices.get(line.pk)
+            proposal = match_line(line_ref(line, advice[1] if advice else ()), index, settings[line.entity_id],
+                                  as_of)
+            if advice:
+                proposal = replace(proposal, reason=f"invoice list from remittance advice {advice[0]} "
+                                                    f"(linked: {advice[2]}); {proposal.reason}")
+            allocations = [{"item_id": int(a.item_id), "amount": str(a.amount), "discount": str(a.discount)}
+                           for a in proposal.allocations]
+            customer_id = int(proposal.customer_id) if proposal.customer_id is not None else None
+            seen_before = _signature(customer_id, allocations) in earlier[line.pk]
+            line_settings = settings[line.entity_id]
+            if batched and not seen_before and batchable(customer_id, allocations, proposal.confidence,
+                                                         line_settings.auto_threshold, proposal.residual_kind, line):
+                pending.append(AutoLine(line, proposal, customer_id, allocations,  # type: ignore[arg-type]
+                                        _booking_date(line, as_of)))
+                if len(pending) >= BATCH_SIZE:
+                    writer.submit(_flush, pending, settings, as_of, report, by=by)
+                    pending = []
+                continue
+            if (customer_id is not None and allocations and not seen_before
+                    and proposal.confidence >= line_settings.auto_threshold):
+                # this one applies line by line: keep the order
+                writer.submit(_flush, pending, settings, as_of, report, by=by)
+                pending = []
+            writer.submit(_save_outcome, line.pk, proposal, customer_id, allocations, seen_before, line_settings,
+                          as_of, report, by=by)
+        writer.submit(_flush, pending, settings, as_of, report, by=by)
+    finally:
+        writer.finish()
     record(EventKind.MATCHING_RUN, actor=by, subject_type="matching_run", subject_id=as_of.isoformat(),
            message=report.summary(),
            after={"lines": report.lines, "auto_applied": report.auto_applied, "queued": report.queued,
@@ -188,6 +233,49 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
     if progress:
         progress(total, total, report.summary())
     return report
+
+
+class _Writer:
+    """Runs the run's writes in the order they are submitted: in the calling thread, or (``threaded``)
+    in one thread of its own with its own database connection, a few batches behind the matching, so
+    that PostgreSQL inserts and indexes one batch on the second core while the next is matched. An
+    error in the thread stops the writes and is raised in the caller (at the next submit or at
+    ``finish``); whatever the thread committed before stays, as with the other path."""
+
+    def __init__(self, *, threaded: bool) -> None:
+        self.error: BaseException | None = None
+        self.tasks: queue.Queue[tuple[Callable[..., None], tuple[Any, ...], dict[str, Any]] | None] | None = None
+        if threaded:
+            self.tasks = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._work, name="cashapp-writer", daemon=True)
+            self.thread.start()
+
+    def submit(self, task: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        if self.tasks is None:
+            task(*args, **kwargs)
+            return
+        if self.error is not None:
+            raise self.error
+        self.tasks.put((task, args, kwargs))
+
+    def _work(self) -> None:
+        assert self.tasks is not None
+        try:
+            while (job := self.tasks.get()) is not None:
+                if self.error is None:
+                    try:
+                        job[0](*job[1], **job[2])
+                    except BaseException as error:  # noqa: BLE001 - handed to the caller
+                        self.error = error
+        finally:
+            connection.close()  # this thread's own connection
+
+    def finish(self) -> None:
+        if self.tasks is not None:
+            self.tasks.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _flush(pending: list[AutoLine], settings: dict[int, MatchSettings], as_of: date, report: RunReport, *,

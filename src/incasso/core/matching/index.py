@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from rapidfuzz import fuzz, process
 
 from incasso.core.matching.model import CustomerRef, OpenItemRef
-from incasso.core.matching.text import canonical, compact, name_tokens
+from incasso.core.matching.text import compact, name_tokens, number_keys
 
 MAX_NAME_CANDIDATES = 5_000  # names scored per fuzzy look-up at most (rarest words first)
 
@@ -60,20 +61,25 @@ class MatchingIndex:
                 index.by_name[normalised].append(customer.customer_id)
             if customer.group_id not in (None, ""):
                 index.group_customers[customer.group_id].append(customer.customer_id)
+        items_map = index.items
+        by_number = index.by_number
+        by_reference = index.by_reference
+        customer_items = index.customer_items
         for item in items:
             if item.open_amount <= 0:
                 continue  # only debit items with something open can be paid
-            index.items[item.item_id] = item
-            packed = compact(item.number)
-            index.by_number[packed].append(item.item_id)
-            key = canonical(packed)
+            item_id = item.item_id
+            items_map[item_id] = item
+            packed, key = number_keys(item.number)
+            by_number[packed].append(item_id)
             if key != packed:
-                index.by_number[key].append(item.item_id)
+                by_number[key].append(item_id)
             if item.reference:
-                index.by_reference[compact(item.reference)].append(item.item_id)
-            index.customer_items[item.customer_id].append(item)
-        for open_items in index.customer_items.values():
-            open_items.sort(key=lambda i: (i.due_date, i.document_date, i.number))
+                by_reference[compact(item.reference)].append(item_id)
+            customer_items[item.customer_id].append(item)
+        oldest_first = attrgetter("due_date", "document_date", "number")
+        for open_items in customer_items.values():
+            open_items.sort(key=oldest_first)
         return index
 
     # --- customers -------------------------------------------------------------------------------

@@ -61,6 +61,20 @@ def canonical(number: str) -> str:
     return match.group(1) + str(int(match.group(2)))
 
 
+_DIGITS = "0123456789"
+
+
+def number_keys(number: str) -> tuple[str, str]:
+    """``(compact(number), canonical(compact(number)))``, the two index keys of a document number,
+    without regular expressions for the common shape (ASCII letters and digits): the index computes
+    them for every open item of the ledger."""
+    packed = number.upper() if number.isascii() and number.isalnum() else compact(number)
+    head = packed.rstrip(_DIGITS)  # packed holds only A-Z and 0-9: letters then digits is canonical's shape
+    if len(head) == len(packed) or not (head == "" or head.isalpha()):
+        return packed, packed
+    return packed, head + str(int(packed[len(head):]))
+
+
 def digits_key(number: str) -> str:
     """The trailing digits of a number without leading zeros ('' when it ends in a letter)."""
     match = re.search(r"(\d+)$", compact(number))
