@@ -55,6 +55,7 @@ from incasso.ledger.importers.sql import (
     date_text,
     datetime_value,
     first_free_id,
+    insert_columns,
     insert_rows,
     update_rows,
 )
@@ -175,6 +176,7 @@ class ItemImport:
         self.clock = clock
         self.progress = progress
         self.file_name = file_name
+        self.file_rows = file_rows
         self.user_id = by.user.pk if by.user else None
         self.created_at = datetime_value(clock)
         self.entities: dict[str, tuple[int, str]] = {}  # code -> (id, id as text)
@@ -224,6 +226,10 @@ class ItemImport:
         else:
             for _row in self._new_items(checked):
                 pass
+        self._complete()
+
+    def _complete(self) -> None:
+        """After the pass over the file: compare the kept rows with the stored items, then write."""
         for entity_id in list(self.kept):
             self._compare_entity(entity_id, self.kept.pop(entity_id))
         report = self.report
@@ -240,11 +246,16 @@ class ItemImport:
         user_id = None if self.user_id is None else str(self.user_id)
         note = f"ERP extract {self.file_name}"[:200]
         erp, created_at = AllocationSource.ERP.value, self.created_at
-        insert_rows("ledger_allocation", _ALLOCATION_INSERT, (
-            (None if kind in CREDIT_ITEM_KINDS else item_id, item_id if kind in CREDIT_ITEM_KINDS else None,
-             amount, currency, on_date, erp, note, user_id, created_at, "")
-            for item_id, kind, amount, currency, on_date in self.erp_allocations
-        ))
+        if self.erp_allocations:
+            # Column by column (``insert_columns``): a third of a large extract's rows make one.
+            item_ids, kinds, amounts, currencies, dates = map(list, zip(*self.erp_allocations, strict=True))
+            credit = [kind in CREDIT_ITEM_KINDS for kind in kinds]
+            count = len(item_ids)
+            insert_columns("ledger_allocation", _ALLOCATION_INSERT, [[
+                [None if on_credit else item_id for item_id, on_credit in zip(item_ids, credit, strict=True)],
+                [item_id if on_credit else None for item_id, on_credit in zip(item_ids, credit, strict=True)],
+                amounts, currencies, dates, [erp] * count, [note] * count, [user_id] * count,
+                [created_at] * count, [""] * count]])
         if self.bulk.active:
             if self.progress:
                 self.progress("indexing", 0, 1)

@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, build, record, record_many
+from incasso.core.erp_columns import ItemColumnChecker, ItemColumns
 from incasso.core.erp_items import ItemChecker
 from incasso.core.erp_rows import (
     CANONICAL,
@@ -59,6 +60,7 @@ from incasso.core.erp_rows import (
     parse_entities,
     resolve_header,
 )
+from incasso.ledger.actions.import_columns import ColumnItemImport, NotColumnar
 from incasso.ledger.actions.import_items import BULK_MIN_ITEMS, ItemImport
 from incasso.ledger.actions.import_staged import StagedItemImport
 from incasso.ledger.importers.readers import CsvText, FileFormatError, Table, read_csv_text, read_table
@@ -70,6 +72,7 @@ Progress = Callable[[str, int, int], None]
 
 KINDS = ("entities", "customers", "contacts", "items")
 _PLANNED_SHOWN = 20  # how many created/updated keys a dry run lists
+_COLUMN_BLOCK = 50_000  # lines per block of the column-wise item import
 
 
 @dataclass
@@ -91,7 +94,7 @@ class ImportReport:
     planned: list[str] = field(default_factory=list)
     batch_id: int | None = None
     bulk_load: bool = False  # new items went in with indexes and foreign keys rebuilt afterwards
-    path: str = ""  # items: "staged" (set-based check), or "per row" and why the staged path did not apply
+    path: str = ""  # items: "columns" (column-wise), "staged" (set-based), or "per row" (and why not the others)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +125,7 @@ def import_erp_file(
     progress: Progress | None = None,
     bulk_min_items: int = BULK_MIN_ITEMS,
     staged: bool = False,
+    columnar: bool = True,
 ) -> ImportReport:
     """Import one ERP extract of ``kind`` (entities, customers, contacts or items), all or nothing.
 
@@ -132,6 +136,8 @@ def import_erp_file(
     staging table and checked set-based); XLSX and JSON files and files it cannot load take the
     per-row path anyway. It is not the default: measured on a million items it costs as many CPU
     seconds as the per-row path, spent in the database instead (docs/benchmarks.md, item import).
+    ``columnar`` (the default) lets a CSV item file without quotes try the column-wise path
+    (``import_columns``) first; False forces the per-row path (for comparisons).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown extract kind {kind!r} (one of {', '.join(KINDS)})")
@@ -170,6 +176,11 @@ def import_erp_file(
     rows = _counted(table.rows, progress, "checking", table.row_count)
     clock = timezone.now()
     if kind == "items":
+        if columnar and table.lines is not None and _import_item_columns(
+                table, layout, mapping, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
+                progress=progress, bulk_min_items=bulk_min_items):
+            report.seconds = time.perf_counter() - started
+            return report
         _import_item_file(table, rows, layout, mapping, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
                           progress=progress, bulk_min_items=bulk_min_items)
         report.seconds = time.perf_counter() - started
@@ -232,6 +243,56 @@ def _import_item_file(table: Table, rows: Iterable[tuple[int, list[str]]], layou
         report.rows = checker.rows_seen
         _rejected(report, [], table.name)
         report.errors = [str(exc)]
+
+
+def _column_blocks(lines: list[str], checker: ItemColumnChecker) -> Iterator[ItemColumns | None]:
+    """The data lines in blocks, each checked column-wise (None: not certain, or an empty line)."""
+    end = len(lines)
+    while end > 1 and not lines[end - 1]:
+        end -= 1  # the empty line after the last line end
+    for start in range(1, end, _COLUMN_BLOCK):
+        block = lines[start:min(start + _COLUMN_BLOCK, end)]
+        if "" in block:
+            yield None
+            return
+        yield checker.check(block, start + 1)
+
+
+def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportReport, *, by: Actor,  # type: ignore[no-untyped-def]
+                         clock, as_of: date | None, dry_run: bool, progress: Progress | None,
+                         bulk_min_items: int) -> bool:
+    """A plain CSV item file through the column-wise path (``ledger.actions.import_columns``).
+    False when a block could not be vouched for: the transaction was rolled back, nothing was
+    recorded, and the caller imports the file row by row."""
+    assert table.lines is not None
+    errors: list[RowError] = []
+    large = not dry_run and table.row_count >= bulk_min_items
+    try:
+        with bulk_session(relax_foreign_keys=large), transaction.atomic():
+            if not dry_run:
+                lock_for_import("ledger_item", "ledger_allocation")
+            importer = ColumnItemImport(report, errors, layout, by=by, dry_run=dry_run, clock=clock, as_of=as_of,
+                                        progress=progress, file_name=table.name, file_rows=table.row_count,
+                                        bulk_min_items=bulk_min_items)
+            checker = ItemColumnChecker(layout, table.delimiter, mapping)
+            report.rows = importer.run_columns(_column_blocks(table.lines, checker))
+            if errors:
+                raise _Rejected
+            if not dry_run:
+                _record_batch(table, report, by=by, clock=clock)
+            if dry_run:
+                transaction.set_rollback(True)
+    except _Rejected:
+        _rejected(report, errors, table.name)
+    except NotColumnar as exc:
+        report.rows = report.created = report.updated = report.unchanged = 0
+        report.allocations_created = report.allocations_reversed = 0
+        report.planned = []
+        report.bulk_load = False
+        report.path = f"per row ({exc})"
+        return False
+    report.path = "columns"
+    return True
 
 
 def _import_staged_file(source: CsvText, path: Path, mapping: Mapping, report: ImportReport, *, by: Actor,  # noqa: PLR0913

@@ -42,6 +42,8 @@ class Table:
     row_count: int
     detail: str  # e.g. "csv, ';' delimited, cp1252" for the summary
     sha256: str = ""
+    lines: list[str] | None = None  # a CSV file without quotes: its lines (header first), each one record
+    delimiter: str = ""
 
 
 def detect_format(path: Path, head: bytes) -> str:
@@ -113,7 +115,8 @@ def _read_csv(path: Path, data: bytes) -> Table:
                     if len(values) > 1 or values[0].strip():
                         yield line_num, values
 
-        return Table(path.name, "csv", lines[0].split(delimiter), split_rows(), max(row_count, 0), detail)
+        return Table(path.name, "csv", lines[0].split(delimiter), split_rows(), max(row_count, 0), detail,
+                     lines=lines, delimiter=delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader)
 

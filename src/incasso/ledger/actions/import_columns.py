@@ -1,0 +1,162 @@
+"""The column-wise item import: a plain CSV extract checked and written block by block.
+
+For a CSV file without quotes (what ERPs and the generator write), ``import_erp_file`` first tries
+this path: blocks of lines are checked column by column (``incasso.core.erp_columns``) and the
+new items of each block are written column by column (``ledger.importers.sql.insert_columns``:
+COPY text put together by ``zip`` and ``str.join`` on PostgreSQL, ``executemany`` over ``zip`` on
+SQLite), so no Python code runs per new row. While the client checks the next block, the
+PostgreSQL server is still busy with the COPY of the previous one: both cores work.
+
+Rows of entities that already have items are kept as checked rows and compared with the stored
+items exactly as the per-row path does (``ItemImport._complete``); the numbering of new items, the
+ERP allocations, the plan, the bulk-load switch and the audit are those of the per-row path.
+
+As soon as a block is not certain (a row the per-row check might reject, an unknown entity or
+customer), :class:`NotColumnar` is raised: the caller rolls the transaction back and imports the
+file through the per-row path, which reports every rejected row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain, compress
+from operator import itemgetter, ne
+
+from incasso.core.erp_columns import ItemColumns
+from incasso.core.erp_items import (
+    ACCOUNT,
+    AMOUNT,
+    AMOUNT_ENTITY,
+    CLEARED_DATE,
+    CURRENCY,
+    DOCUMENT_DATE,
+    DUE_DATE,
+    ENTITY,
+    ERP_OPEN,
+    EXTERNAL_ID,
+    KIND,
+    NUMBER,
+    POSTING_DATE,
+    REFERENCE,
+    TEXT,
+)
+from incasso.ledger.actions.import_items import _ITEM_INSERT, _PLANNED_SHOWN, ItemImport
+from incasso.ledger.importers.sql import first_free_id, insert_columns
+
+_CUSTOMER_TEXT = itemgetter(1)
+
+
+class NotColumnar(Exception):  # noqa: N818 - a signal, not an error
+    """A block the column-wise check could not vouch for; the caller starts over row by row."""
+
+
+def _cents_text(amount: str, erp_open: str) -> str:
+    """``amount - erp_open`` of two two-decimal texts, as ``str(Decimal)`` writes it (``12.30``)."""
+    cents = int(amount.replace(".", "")) - int(erp_open.replace(".", ""))
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _or_empty(values: list) -> list:  # type: ignore[type-arg]
+    """An optional text column as written: a column the file lacks (all None) becomes empty texts."""
+    if values and values[0] is None:
+        return [""] * len(values)
+    return values
+
+
+class ColumnItemImport(ItemImport):
+    """``ItemImport`` fed with blocks of checked columns instead of checked rows."""
+
+    def run_columns(self, blocks: Iterator[ItemColumns | None]) -> int:
+        """Consume the blocks (None: a block the check could not vouch for); returns the rows read."""
+        self.rows_read = 0
+        new_blocks = self._new_blocks(blocks)
+        if self.dry_run:
+            for _block in new_blocks:
+                pass
+        else:
+            self.next_id = self.first_id = first_free_id("ledger_item")
+            # Hold the first blocks back until ``bulk_min_items`` new items are in hand, then take the
+            # bulk-load path (as ``ItemImport._insert_new`` does); decided before the COPY starts.
+            held: list[list[list]] = []  # type: ignore[type-arg]
+            count = 0
+            if self.bulk_possible:
+                for block in new_blocks:
+                    held.append(block)
+                    count += len(block[0])
+                    if count >= self.bulk_min_items:
+                        self.bulk.begin()
+                        break
+            insert_columns("ledger_item", _ITEM_INSERT, chain(held, new_blocks))
+            del held
+        self._complete()
+        return self.rows_read
+
+    def _new_blocks(self, blocks: Iterator[ItemColumns | None]) -> Iterator[list[list]]:  # type: ignore[type-arg]
+        """Resolve entities and customers per block; keep the rows of entities that have items;
+        yield the new items of the others as ledger_item columns."""
+        entities, customers, with_items = self.entities, self.customers, self.entities_with_items
+        report, today_of, created_at = self.report, self.today, self.created_at
+        for columns in blocks:
+            if columns is None:
+                raise NotColumnar("a row needs the per-row check")
+            count = len(columns[0])
+            self.rows_read += count
+            if self.progress:
+                self.progress("checking", self.rows_read, self.file_rows)
+            if not count:
+                continue
+            entity_codes = columns[ENTITY]
+            known = {code: entities.get(code) for code in set(entity_codes)}
+            if None in known.values():
+                raise NotColumnar("unknown entity")
+            entity_ids = [pk for pk, _text in known.values()]
+            entity_id_of = {code: pk for code, (pk, _text) in known.items()}  # type: ignore[misc]
+            ids = list(map(entity_id_of.__getitem__, entity_codes))
+            found = list(map(customers.get, zip(ids, columns[ACCOUNT], strict=True)))
+            if None in found:
+                raise NotColumnar("unknown customer")
+            if with_items.intersection(entity_ids):
+                is_new = [pk not in with_items for pk in ids]
+                kept_mask = [not new for new in is_new]
+                self._keep(columns, ids, found, kept_mask)
+                if not any(is_new):
+                    continue
+                columns = [list(compress(column, is_new)) for column in columns]
+                ids = list(compress(ids, is_new))
+                found = list(compress(found, is_new))
+                count = len(ids)
+            yield self._new_item_columns(columns, ids, found, count, report, today_of, created_at)
+
+    def _keep(self, columns: ItemColumns, ids: list[int], found: list, mask: list[bool]) -> None:  # type: ignore[type-arg]
+        kept = self.kept
+        for row, entity_id, customer in zip(compress(zip(*columns, strict=True), mask), compress(ids, mask),
+                                            compress(found, mask), strict=True):
+            group = kept.get(entity_id)
+            if group is None:
+                group = kept[entity_id] = []
+            group.append((row, customer[0]))
+
+    def _new_item_columns(self, columns: ItemColumns, ids: list[int], found: list, count: int,  # type: ignore[type-arg]
+                          report, today_of: dict[int, str], created_at: str) -> list[list]:  # type: ignore[no-untyped-def, type-arg]
+        shown = _PLANNED_SHOWN - self.new_count
+        if shown > 0:
+            firsts = (columns[ENTITY][:shown], columns[KIND][:shown], columns[NUMBER][:shown])
+            for entity, kind, number in zip(*firsts, strict=True):
+                report.plan("create item", f"{entity} {kind} {number}")
+        self.new_count += count
+        item_ids = list(map(str, range(self.next_id, self.next_id + count)))
+        self.next_id += count
+        amount, erp_open, kind, currency = columns[AMOUNT], columns[ERP_OPEN], columns[KIND], columns[CURRENCY]
+        cleared = columns[CLEARED_DATE]
+        last_activity: list[str | None] = [None] * count
+        allocations = self.erp_allocations
+        for index in compress(range(count), map(ne, amount, erp_open)):
+            on_date = cleared[index] or today_of[ids[index]]
+            last_activity[index] = on_date
+            allocations.append((item_ids[index], kind[index], _cents_text(amount[index], erp_open[index]),
+                                currency[index], on_date))
+        entity_text = {pk: str(pk) for pk in set(ids)}
+        return [item_ids, list(map(entity_text.__getitem__, ids)), list(map(_CUSTOMER_TEXT, found)), kind,
+                columns[NUMBER], columns[DOCUMENT_DATE], columns[POSTING_DATE], columns[DUE_DATE], currency, amount,
+                erp_open, columns[AMOUNT_ENTITY], _or_empty(columns[REFERENCE]), _or_empty(columns[EXTERNAL_ID]),
+                _or_empty(columns[TEXT]), last_activity, [created_at] * count]
