@@ -76,7 +76,9 @@ def _item_by_key(ids: str) -> str:
     """``ledger_item i`` joined to the rows of ``ids`` (a CTE with an ``item_id`` column) by primary
     key, one index probe per row. The planner prices a hash join over all of an entity's invoices
     or payments (600,000 and 385,000 rows on the benchmark, read through an index) below the 25,000
-    to 75,000 probes a month's allocations need; measured 1.3 s against 0.15 s. On PostgreSQL an
+    to 75,000 probes a month's allocations need; measured 1.3 s against 0.15 s. The rows of ``ids``
+    come in item order (``ORDER BY`` in the CTE), so the probes walk the table's pages in order:
+    0.31 server CPU-s for a month's cash applied against 0.54 s in hash order. On PostgreSQL an
     ``OFFSET 0`` lateral subquery keeps the probes (it is planned per row, not pulled up into a
     join); SQLite looks rows up by key anyway."""
     if connection.vendor == "postgresql":
@@ -243,7 +245,8 @@ def cash(params: KpiParams) -> dict[Key, tuple[Decimal, Decimal]]:
     )
     applied_sql = (  # the period's allocations (a range of report_allocation_date_idx), then their payments
         f"WITH made AS MATERIALIZED (SELECT a.credit_item_id AS item_id, {_CENTS.format('a.amount')} AS cents"
-        f" FROM ledger_allocation a WHERE a.date >= %s AND {_counting()} AND a.credit_item_id IS NOT NULL)"
+        f" FROM ledger_allocation a WHERE a.date >= %s AND {_counting()} AND a.credit_item_id IS NOT NULL"
+        f" ORDER BY a.credit_item_id)"
         f" SELECT {key}, i.currency, CAST(SUM(x.cents) AS BIGINT) FROM {_item_by_key('made')}{_customer_join(params)}"
         f" WHERE i.kind = %s{scope} GROUP BY {key}, i.currency"
     )
@@ -484,7 +487,7 @@ def paid_items_by_period(params: KpiParams, periods: list[Period]) -> dict[Perio
         f"WITH m AS ({months}),"
         f" touched AS MATERIALIZED (SELECT DISTINCT t.debit_item_id AS item_id, m.idx AS idx FROM ledger_allocation t"
         f" JOIN m ON t.date >= m.m_first AND t.date <= m.m_last"
-        f" WHERE t.date >= %s AND t.date <= %s AND t.debit_item_id IS NOT NULL),"
+        f" WHERE t.date >= %s AND t.date <= %s AND t.debit_item_id IS NOT NULL ORDER BY t.debit_item_id),"
         f" candidate AS MATERIALIZED (SELECT x.idx AS idx, {key} AS group_key, i.id AS item_id,"
         f" i.currency AS currency, i.document_date AS document_date, i.due_date AS due_date,"
         f" {_CENTS.format('i.amount')} AS amount_cents"
