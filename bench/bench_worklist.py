@@ -354,6 +354,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (gthread)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--locust-client", choices=["fast", "requests"], default="fast")
+    parser.add_argument("--rounds", type=int, default=1, help="load runs of each code (and setting), alternating")
+    parser.add_argument("--also-gunicorn", nargs="*", default=[], metavar="WORKERSxTHREADS",
+                        help="further load runs of this code with other gunicorn settings, e.g. 2x2")
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (e.g. `git archive` of "
                         "the commit before), measured in the same run just before this one")
     args = parser.parse_args()
@@ -376,9 +379,18 @@ def main() -> None:
     report["single_requests"] = single_requests(url)
     if not args.no_load:
         options = {"workers": args.workers, "threads": args.threads, "client": args.locust_client}
-        if args.baseline:
-            report["baseline_load"] = load_test(url, args.users, args.seconds, src=args.baseline, **options)
-        report["load"] = load_test(url, args.users, args.seconds, **options)
+        # With --rounds, baseline and this code alternate (and --also-gunicorn's settings after them), so
+        # that the neighbours' load on the shared machine falls on both alike.
+        for round_number in range(args.rounds):
+            suffix = "" if args.rounds == 1 else f"_{round_number + 1}"
+            if args.baseline:
+                report["baseline_load" + suffix] = load_test(url, args.users, args.seconds, src=args.baseline,
+                                                             **options)
+            report["load" + suffix] = load_test(url, args.users, args.seconds, **options)
+            for setting in args.also_gunicorn:
+                workers, threads = (int(n) for n in setting.split("x"))
+                report[f"load_{setting}{suffix}"] = load_test(url, args.users, args.seconds, workers=workers,
+                                                              threads=threads, client=args.locust_client)
         report["load_target_p95_ms"] = 200
     print(json.dumps(report))
 
