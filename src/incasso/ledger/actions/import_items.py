@@ -328,14 +328,17 @@ class ItemImport:
     def _compare_entity(self, entity_id: int, rows: list[tuple[CheckedItem, int]]) -> None:
         new_rows = self._compare_existing(entity_id, rows, _stored_items(entity_id), _live_allocations(entity_id))
         if new_rows:
-            # New items among an entity's existing ones: numbered and written like the others.
-            self.entities_with_items.discard(entity_id)
-            rows_iter = iter([row for row, _customer in new_rows])
-            if self.dry_run:
-                for _row in self._new_items(rows_iter):
-                    pass
-            else:
-                self._insert_new(self._new_items(rows_iter))
+            self._insert_kept_new(entity_id, new_rows)
+
+    def _insert_kept_new(self, entity_id: int, new_rows: list[tuple[CheckedItem, int]]) -> None:
+        """New items among an entity's existing ones: numbered and written like the others."""
+        self.entities_with_items.discard(entity_id)
+        rows_iter = iter([row for row, _customer in new_rows])
+        if self.dry_run:
+            for _row in self._new_items(rows_iter):
+                pass
+        else:
+            self._insert_new(self._new_items(rows_iter))
 
     def _compare_existing(self, entity_id: int, rows: list[tuple[CheckedItem, int]],
                           stored_items: dict[tuple[str, str], tuple],  # type: ignore[type-arg]
