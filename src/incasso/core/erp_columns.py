@@ -16,7 +16,6 @@ texts the per-row fast check yields (``CHECKED_COLUMNS``), column by column. Pur
 from __future__ import annotations
 
 import re
-from itertools import repeat
 from operator import le, methodcaller
 
 from incasso.core.erp_items import CHECKED_COLUMNS
@@ -109,15 +108,16 @@ class ItemColumnChecker:
         count = len(lines)
         if not count:
             return [[] for _ in CHECKED_COLUMNS]
-        rows = list(map(str.split, lines, repeat(self._delimiter, count)))
-        if set(map(len, rows)) != {self._width}:
+        delimiter, width = self._delimiter, self._width
+        # Every line with exactly width - 1 delimiters: the lines joined by the delimiter split into
+        # the fields row after row, and column i is every width-th field from i.
+        if set(map(methodcaller("count", delimiter), lines)) != {width - 1}:
             return None
-        raw = list(zip(*rows, strict=True))
-        del rows
+        fields = delimiter.join(lines).split(delimiter)
         columns: list[list] = []  # type: ignore[type-arg]
         for index, constant in self._sources:
-            columns.append(list(map(str.strip, raw[index])) if index is not None else [constant] * count)
-        del raw
+            columns.append(list(map(str.strip, fields[index::width])) if index is not None else [constant] * count)
+        del fields
         (entity, account, kind_text, number, document_text, due_text, currency, amount, erp_open,
          reference, posting_text, amount_entity, external_id, text, cleared_text) = columns
         if not (all(entity) and all(account) and all(number)):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import chain, compress, repeat
-from operator import and_, eq, itemgetter, ne, not_
+from operator import and_, eq, itemgetter, methodcaller, ne, not_, sub
 
 from django.db import connection
 
@@ -63,6 +63,8 @@ _CUSTOMER_TEXT = itemgetter(1)
 _CUSTOMER_ID = itemgetter(0)
 _STORED_ID = itemgetter(_S_ID)
 _ABSENT = tuple(object() for _ in range(16))  # a stored item no file row equals: the row is new
+_NO_DOT = methodcaller("replace", ".", "")
+_NOTHING_CLEARED = "0.00"
 _OWN_CLEARED = object()  # an item with Incasso's own live allocations: always compared row by row
 
 
@@ -70,10 +72,11 @@ class NotColumnar(Exception):  # noqa: N818 - a signal, not an error
     """A block the column-wise check could not vouch for; the caller starts over row by row."""
 
 
-def _cents_text(amount: str, erp_open: str) -> str:
-    """``amount - erp_open`` of two two-decimal texts, as ``str(Decimal)`` writes it (``12.30``)."""
-    cents = int(amount.replace(".", "")) - int(erp_open.replace(".", ""))
-    return f"{cents // 100}.{cents % 100:02d}"
+def _cleared_texts(amounts: list[str], erp_opens: list[str]) -> list[str]:
+    """``amount - erp_open`` of each pair of two-decimal texts, written as ``str(Decimal)`` writes the
+    difference (``12.30``, ``0.00``), with no Python step per pair."""
+    cents = map(sub, map(int, map(_NO_DOT, amounts)), map(int, map(_NO_DOT, erp_opens)))
+    return list(map("%d.%02d".__mod__, map(divmod, cents, repeat(100))))
 
 
 def _or_empty(values: list) -> list:  # type: ignore[type-arg]
@@ -206,11 +209,9 @@ class ColumnItemImport(ItemImport):
         # The ERP clearing the row states (None: nothing cleared) against the live ERP clearing of the
         # item when Incasso has none of its own on it (see ``_erp_clearings``).
         amount, erp_open = columns[AMOUNT], columns[ERP_OPEN]
-        stated: list[str | None] = [None] * count
-        for index in compress(range(count), map(ne, amount, erp_open)):
-            stated[index] = _cents_text(amount[index], erp_open[index])
+        stated = _cleared_texts(amount, erp_open)
         clearings = _erp_clearings(entity_id)
-        booked = map(clearings.get, map(_STORED_ID, stored))
+        booked = map(clearings.get, map(_STORED_ID, stored), repeat(_NOTHING_CLEARED, count))
         unchanged = list(map(and_, same, map(eq, stated, booked)))
         self.report.unchanged += sum(unchanged)
         live = None
@@ -242,11 +243,22 @@ class ColumnItemImport(ItemImport):
         cleared = columns[CLEARED_DATE]
         last_activity: list[str | None] = [None] * count
         allocations = self.erp_allocations
-        for index in compress(range(count), map(ne, amount, erp_open)):
-            on_date = cleared[index] or today_of[ids[index]]
-            last_activity[index] = on_date
-            allocations.append((item_ids[index], kind[index], _cents_text(amount[index], erp_open[index]),
-                                currency[index], on_date))
+        changed = list(compress(range(count), map(ne, amount, erp_open)))
+        if changed:
+            today = map(today_of.__getitem__, map(ids.__getitem__, changed))
+            if cleared.count(None) == count:  # no cleared_date: the ERP cleared it by the import's day
+                on_dates = list(today)
+            elif None in cleared:
+                on_dates = [on_date or on_today for on_date, on_today in zip(map(cleared.__getitem__, changed), today,
+                                                                            strict=True)]
+            else:
+                on_dates = list(map(cleared.__getitem__, changed))
+            for index, on_date in zip(changed, on_dates, strict=True):
+                last_activity[index] = on_date
+            allocations.extend(zip(map(item_ids.__getitem__, changed), map(kind.__getitem__, changed),
+                                   _cleared_texts(list(map(amount.__getitem__, changed)),
+                                                  list(map(erp_open.__getitem__, changed))),
+                                   map(currency.__getitem__, changed), on_dates, strict=True))
         entity_text = {pk: str(pk) for pk in set(ids)}
         return [item_ids, list(map(entity_text.__getitem__, ids)), list(map(_CUSTOMER_TEXT, found)), kind,
                 columns[NUMBER], columns[DOCUMENT_DATE], columns[POSTING_DATE], columns[DUE_DATE], currency, amount,
