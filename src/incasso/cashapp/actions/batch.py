@@ -16,8 +16,10 @@ same audit events per batch instead:
    caller hands that line to the per-line path, which queues it with the ledger's own reason (the
    run then goes on with the next batch, so the outcome is the one of applying line after line);
 4. the proposals (status ``auto``), the payment items, the allocations and the audit events are
-   written by ``bulk_create``; the items' open amounts by one ``UPDATE ... FROM (VALUES ...)`` on
-   PostgreSQL (``bulk_update`` elsewhere); the lines' states by ``bulk_update``.
+   built as row tuples and written by ``COPY`` on PostgreSQL, their ids taken from the tables'
+   sequences beforehand (``bulk_create`` elsewhere; every other column gets its model default either
+   way); the items' open amounts and the lines' states by one ``UPDATE ... FROM unnest(arrays)`` each
+   on PostgreSQL (``bulk_update`` elsewhere).
 
 Only the plain cases are batched: the proposal names a customer and allocates positive amounts, takes
 no cash discount, and leaves nothing to write off or to record as a deduction (residual ``none`` or
@@ -96,20 +98,20 @@ def apply_auto_batch(batch: list[AutoLine], *, as_of: date, by: Actor) -> BatchO
     outcome = BatchOutcome()
     if not batch:
         return outcome
-    line_state = {pk: (state, payment_item_id) for pk, state, payment_item_id in
-                  BankLine.objects.select_for_update().filter(pk__in=[a.line.pk for a in batch]).order_by("pk")
-                  .values_list("pk", "state", "payment_item_id")}
+    line_state = {pk: (state, payment_item_id) for pk, state, payment_item_id in _select(
+        BankLine, ("pk", "state", "payment_item_id"), lock=True, pk=sorted(a.line.pk for a in batch))}
     item_ids = sorted({int(a["item_id"]) for auto in batch for a in auto.allocations})
-    items = {row[0]: _Locked(*row) for row in
-             Item.objects.select_for_update().filter(pk__in=item_ids).order_by("pk")
-             .values_list("pk", "customer_id", "kind", "number", "currency", "open_amount", "last_activity_on")}
+    items = {row[0]: _Locked(*row) for row in _select(
+        Item, ("pk", "customer_id", "kind", "number", "currency", "open_amount", "last_activity_on"), lock=True,
+        pk=item_ids)}
     customer_ids = {auto.customer_id for auto in batch} | {item.customer_id for item in items.values()}
-    customers = {pk: (entity_id, group_id, account) for pk, entity_id, group_id, account in
-                 Customer.objects.filter(pk__in=customer_ids).values_list("pk", "entity_id", "group_id", "account")}
-    numbers = {f"CASH-{auto.line.pk}" for auto in batch}
+    customers = {pk: (entity_id, group_id, account) for pk, entity_id, group_id, account in _select(
+        Customer, ("pk", "entity_id", "group_id", "account"), pk=sorted(customer_ids))}
+    numbers = sorted({f"CASH-{auto.line.pk}" for auto in batch})
     # a payment number already used (the unique constraint is per entity, kind and number: its index)
-    taken = set(Item.objects.filter(entity_id__in={a.line.entity_id for a in batch}, kind=ItemKind.PAYMENT,
-                                    number__in=numbers).values_list("entity_id", "number"))
+    taken = {(entity_id, number) for entity_id, number in _select(
+        Item, ("entity_id", "number"), equal={"kind": ItemKind.PAYMENT.value},
+        entity_id=sorted({a.line.entity_id for a in batch}), number=numbers)}
 
     plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], Decimal]] = []
     for index, auto in enumerate(batch):
@@ -132,6 +134,30 @@ def apply_auto_batch(batch: list[AutoLine], *, as_of: date, by: Actor) -> BatchO
     outcome.applied = len(plan)
     outcome.line_ids = [auto.line.pk for auto, _parts, _total in plan]
     return outcome
+
+
+def _select(model: Any, columns: tuple[str, ...], *, lock: bool = False, equal: dict[str, Any] | None = None,
+            **among: list[Any]) -> list[tuple[Any, ...]]:
+    """``model.objects.filter(**equal, <name>__in=values, ...).order_by("pk").values_list(*columns)``,
+    ``FOR UPDATE`` with ``lock``: on PostgreSQL with one array parameter per list (``= ANY(%s)``)
+    rather than a placeholder per value, which the ORM and the driver would otherwise build and parse
+    for every one of the batch's thousand ids, four times per batch."""
+    equal = equal or {}
+    if connection.vendor != "postgresql":
+        queryset = model.objects.select_for_update() if lock else model.objects.all()
+        return list(queryset.filter(**equal, **{f"{name}__in": values for name, values in among.items()})
+                    .order_by("pk").values_list(*columns))
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(model._meta.pk.column if name == "pk" else model._meta.get_field(name).column)
+
+    where = " AND ".join([f"{column(name)} = %s" for name in equal] + [f"{column(name)} = ANY(%s)" for name in among])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(column(name) for name in columns)} FROM {quote(model._meta.db_table)} "  # noqa: S608
+                       f"WHERE {where} ORDER BY {column('pk')}{' FOR UPDATE' if lock else ''}",
+                       [*(str(value) for value in equal.values()), *among.values()])
+        return cursor.fetchall()
 
 
 def _checked(auto: AutoLine, payment_item_id: int | None, items: dict[int, _Locked],
@@ -295,9 +321,9 @@ def _json_row(row: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
 
 
 def _update_rows(model: Any, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
-    """Set ``columns`` of the rows ``(pk, value, ...)`` in one ``UPDATE ... FROM (VALUES ...)`` per chunk
-    on PostgreSQL (Django's ``bulk_update`` builds a CASE per column, slower than the rest of the batch),
-    by ``bulk_update`` elsewhere."""
+    """Set ``columns`` of the rows ``(pk, value, ...)`` in one ``UPDATE ... FROM unnest(...)`` with one
+    array parameter per column on PostgreSQL (Django's ``bulk_update`` builds a CASE per column, slower
+    than the rest of the batch), by ``bulk_update`` elsewhere."""
     if not rows:
         return
     if connection.vendor != "postgresql":

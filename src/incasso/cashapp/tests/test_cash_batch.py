@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -201,3 +202,34 @@ def test_a_second_batched_run_changes_nothing(monkeypatch):
     allocations = Allocation.objects.count()
     again = run_matching(AS_OF, by=SYSTEM)
     assert again.auto_applied == 0 and Allocation.objects.count() == allocations
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postgres(monkeypatch, on_postgres):
+    """On PostgreSQL, outside a transaction, the run writes in a thread of its own while it matches the
+    next lines (``_Writer``): the outcome is still the one of applying the lines one by one."""
+    batches: list[Any] = []
+    per_line, per_line_report = _outcome(batched=False, monkeypatch=monkeypatch, batches=batches)
+    _scenario()  # committed this time: the writer's own connection must see it
+    first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    apply_auto_batch = matching_module.apply_auto_batch
+    writers: set[str] = set()
+
+    def spy(batch, **kwargs):  # type: ignore[no-untyped-def]
+        writers.add(threading.current_thread().name)
+        outcome = apply_auto_batch(batch, **kwargs)
+        batches.append(outcome)
+        return outcome
+
+    with monkeypatch.context() as patch:
+        patch.setattr(matching_module, "build_index", _person_changes_an_invoice(matching_module.build_index))
+        patch.setattr(matching_module, "apply_auto_batch", spy)
+        report = run_matching(AS_OF, by=SYSTEM)
+    assert writers == {"cashapp-writer"}
+    assert sum(outcome.applied for outcome in batches) >= 5
+    overlapped = _picture(first_event)
+    for part in per_line:
+        assert overlapped[part] == per_line[part], part
+    assert (report.auto_applied, report.queued, report.unidentified, report.unchanged, len(report.conflicts)) == (
+        per_line_report.auto_applied, per_line_report.queued, per_line_report.unidentified,
+        per_line_report.unchanged, len(per_line_report.conflicts))

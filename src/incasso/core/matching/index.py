@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from incasso.core.matching.model import CustomerRef, OpenItemRef
 from incasso.core.matching.text import compact, name_tokens, number_keys
 
+_OLDEST_FIRST = attrgetter("due_date", "document_date", "number")
 MAX_NAME_CANDIDATES = 5_000  # names scored per fuzzy look-up at most (rarest words first)
 
 
@@ -43,6 +44,7 @@ class MatchingIndex:
         self.by_reference: dict[str, list[int | str]] = defaultdict(list)
         self.customer_items: dict[int | str, list[OpenItemRef]] = defaultdict(list)
         self.group_customers: dict[int | str, list[int | str]] = defaultdict(list)
+        self._sorted: set[int | str] = set()  # customers whose items are in order already
 
     @classmethod
     def build(cls, customers: Iterable[CustomerRef], items: Iterable[OpenItemRef]) -> MatchingIndex:
@@ -77,9 +79,6 @@ class MatchingIndex:
             if item.reference:
                 by_reference[compact(item.reference)].append(item_id)
             customer_items[item.customer_id].append(item)
-        oldest_first = attrgetter("due_date", "document_date", "number")
-        for open_items in customer_items.values():
-            open_items.sort(key=oldest_first)
         return index
 
     # --- customers -------------------------------------------------------------------------------
@@ -127,5 +126,12 @@ class MatchingIndex:
         return [self.items[i] for i in self.by_reference.get(compact(reference), ())]
 
     def open_items_of(self, customer_id: int | str) -> list[OpenItemRef]:
-        """The customer's open debit items, oldest due date first."""
-        return self.customer_items.get(customer_id, [])
+        """The customer's open debit items, oldest due date first (sorted at the first look-up: a run
+        looks at the items of the customers its lines name, a small part of the ledger)."""
+        items = self.customer_items.get(customer_id)
+        if items is None:
+            return []
+        if customer_id not in self._sorted:
+            items.sort(key=_OLDEST_FIRST)
+            self._sorted.add(customer_id)
+        return items

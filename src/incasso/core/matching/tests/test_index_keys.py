@@ -1,0 +1,43 @@
+"""The index's fast number keys equal the reference normalisation (``compact`` then ``canonical``)
+for every shape a document number can take, and the open item record behaves as a value."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from random import Random
+
+from incasso.core.matching import CustomerRef, MatchingIndex, OpenItemRef
+from incasso.core.matching.text import canonical, compact, number_keys
+
+SHAPES = ["INV00012345", "inv-0001/2345", "FA 2026 000123", "12345", "000", "0", "", "---", "A1B2", "RE00001A",
+          "ÉCH-00042", "ﬁ123", "ß100", "١٢٣", "Ⅳ-0007", "FCT\t0009", "AB12CD0034", "x" * 45 + "0012", "INV 0",
+          "1800000001", "INV00000000000000000000042"]
+
+
+def reference(number: str) -> tuple[str, str]:
+    packed = compact(number)
+    return packed, canonical(packed)
+
+
+def test_number_keys_equal_compact_then_canonical() -> None:
+    for number in SHAPES:
+        assert number_keys(number) == reference(number), number
+    rng = Random(7)
+    alphabet = "ABZabz019 -/.#°éÉßﬁ١Ⅳ\t"
+    for _ in range(20_000):
+        number = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert number_keys(number) == reference(number), number
+
+
+def test_the_index_finds_items_by_both_keys_and_sorts_them_oldest_first() -> None:
+    customer = CustomerRef(1, "FR01", None, "100001", "Durand SARL", ("FR7630004008280000000000123",), "EUR")
+    items = [OpenItemRef(n, 1, "FR01", None, "invoice", number, "", "EUR", Decimal(amount), date(2026, 1, day),
+                         date(2026, 2, day), 30)
+             for n, (number, amount, day) in enumerate([("FA-000123", "10.00", 9), ("FA000124", "20.00", 3),
+                                                         ("FA000125", "0.00", 1)], start=1)]
+    index = MatchingIndex.build([customer], items)
+    assert [i.item_id for i in index.items_by_number("FA000123")] == [1]
+    assert [i.item_id for i in index.items_by_number("FA123")] == [1]
+    assert [i.item_id for i in index.open_items_of(1)] == [2, 1]  # nothing open on the third
+    assert items[0] == OpenItemRef(*items[0]) and len({items[0], OpenItemRef(*items[0])}) == 1
