@@ -92,6 +92,49 @@ def test_groupings_labels_and_document_date_basis():
     assert aging_report(as_of, by="currency", basis="document_date").rows[0].amounts[3] == D("100.00")
 
 
+def test_a_backdated_aging_adds_the_changes_up_per_grouping_and_scope():
+    # The open-now and changes parts are added up in the database (a FULL JOIN on PostgreSQL, a LEFT
+    # JOIN plus the changed-only groups on SQLite): a customer paid in full after the date has
+    # nothing open now and must still appear as of the date, in every grouping and scope.
+    from django.contrib.auth.models import User
+
+    anna = User.objects.create(username="anna")
+    fr = an_entity(code="FR01", name="Incasso France")
+    ro = an_entity(code="RO01", name="Incasso Romania", currency="RON", timezone="Europe/Bucharest")
+    paid_later = a_customer(fr, account="C1", name="Dupont", collector=anna)
+    partly = a_customer(fr, account="C2", name="Martin", collector=anna)
+    other = a_customer(ro, account="C9", name="Popescu")
+    invoice = an_item(paid_later, amount="300.00", document_date=date(2026, 1, 1), due_date=date(2026, 2, 1))
+    payment = an_item(paid_later, kind=ItemKind.PAYMENT, amount="300.00", document_date=date(2026, 4, 1))
+    allocate(invoice.pk, payment.pk, D("300"), date(2026, 4, 1), by=SYSTEM)
+    open_invoice = an_item(partly, amount="80.00", document_date=date(2026, 1, 5), due_date=date(2026, 2, 5))
+    credit = an_item(partly, kind=ItemKind.CREDIT_NOTE, amount="30.00", document_date=date(2026, 1, 20))
+    allocate(open_invoice.pk, credit.pk, D("30"), date(2026, 3, 20), by=SYSTEM)
+    an_item(other, amount="50.00", document_date=date(2026, 1, 1), due_date=date(2026, 3, 1))
+    as_of = date(2026, 3, 10)  # before both allocations: C1's 300.00 and C2's 80.00 and -30.00 are open
+    by_customer = aging_report(as_of)
+    assert [(r.group, r.total, r.item_count) for r in by_customer.rows] == [
+        ("FR01/C1 Dupont", D("300.00"), 1), ("FR01/C2 Martin", D("50.00"), 2), ("RO01/C9 Popescu", D("50.00"), 1),
+    ]
+    # both 31-60 days past due: the invoice (due 5 February) and the credit note (due 20 January)
+    assert amounts(by_customer, "FR01/C2 Martin") == ["0.00", "0.00", "50.00", "0.00", "0.00", "0.00", "0.00"]
+    assert [(r.group, r.total, r.item_count) for r in aging_report(as_of, by="entity").rows] == [
+        ("FR01 Incasso France", D("350.00"), 3), ("RO01 Incasso Romania", D("50.00"), 1),
+    ]
+    assert [(r.group, r.total) for r in aging_report(as_of, by="collector").rows] == [
+        ("(unassigned)", D("50.00")), ("anna", D("350.00")),
+    ]
+    assert [(r.group, r.total) for r in aging_report(as_of, collector_id=anna.pk).rows] == [
+        ("FR01/C1 Dupont", D("300.00")), ("FR01/C2 Martin", D("50.00")),
+    ]
+    assert [r.group for r in aging_report(as_of, customer_ids=[paid_later.pk]).rows] == ["FR01/C1 Dupont"]
+    assert [r.group for r in aging_report(as_of, entity_ids=[ro.pk]).rows] == ["RO01/C9 Popescu"]
+    # and today only what is still open: C2's 50.00 and C9's 50.00
+    assert [(r.group, r.total) for r in aging_report(date(2026, 5, 1)).rows] == [
+        ("FR01/C2 Martin", D("50.00")), ("RO01/C9 Popescu", D("50.00")),
+    ]
+
+
 def test_custom_buckets_and_bad_parameters():
     customer = a_customer()
     an_item(customer, amount="80.00", due_date=date(2026, 1, 1))
