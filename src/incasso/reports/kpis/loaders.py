@@ -72,6 +72,11 @@ def _fetch(sql: str, values: list[object]) -> list[tuple]:
         return cursor.fetchall()
 
 
+# The item columns the KPI queries read of an item found by key.
+_ITEM_COLUMNS = ("li.id, li.entity_id, li.customer_id, li.kind, li.currency, li.document_date, li.due_date,"
+                 " li.amount")
+
+
 def _item_by_key(ids: str) -> str:
     """``ledger_item i`` joined to the rows of ``ids`` (a CTE with an ``item_id`` column) by primary
     key, one index probe per row. The planner prices a hash join over all of an entity's invoices
@@ -82,7 +87,8 @@ def _item_by_key(ids: str) -> str:
     ``OFFSET 0`` lateral subquery keeps the probes (it is planned per row, not pulled up into a
     join); SQLite looks rows up by key anyway."""
     if connection.vendor == "postgresql":
-        return (f"{ids} x CROSS JOIN LATERAL (SELECT * FROM ledger_item li WHERE li.id = x.item_id OFFSET 0) i")
+        return (f"{ids} x CROSS JOIN LATERAL (SELECT {_ITEM_COLUMNS} FROM ledger_item li"
+                f" WHERE li.id = x.item_id OFFSET 0) i")
     return f"{ids} x JOIN ledger_item i ON i.id = x.item_id"
 
 
