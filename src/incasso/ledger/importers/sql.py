@@ -173,7 +173,12 @@ def insert_columns(table: str, columns: Sequence[str], blocks: Iterable[Sequence
     count = 0
     with connection.cursor() as cursor:
         if is_postgres():
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            from psycopg.copy import QueuedLibpqWriter
+
+            # A writer thread sends each block while this thread puts the next one together (and the
+            # caller checks it): the client and the server's COPY work on the two cores at once.
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({column_list}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
                 for block in blocks:
                     if not block or not block[0]:
                         continue
