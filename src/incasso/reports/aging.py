@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -343,9 +344,15 @@ def _rolled_up(part: str, by: str, width: int) -> str:
     count and the label."""
     key, joins, label, regroup = _ROLLUPS[by]
     columns = [f"g.b{index}" for index in range(width)]
+    if regroup:
+        columns = [_sum(column) for column in columns]
+    if connection.vendor == "postgresql":
+        # An empty cell as the exact zero of two decimal places, made by the driver in C, so that
+        # Python takes the row's amounts as they come (a hundred thousand rows).
+        columns = [f"COALESCE({column}, 0.00)" for column in columns]
     if not regroup:
         return f"SELECT {key}, g.currency, {', '.join(columns)}, g.item_count, {label} FROM ({part}) g{joins}"
-    sums = ", ".join(_sum(column) for column in columns)
+    sums = ", ".join(columns)
     return (
         f"SELECT {key}, g.currency, {sums}, CAST(SUM(g.item_count) AS BIGINT), {label} FROM ({part}) g{joins}"
         f" GROUP BY {key}, g.currency, {label}"
@@ -411,8 +418,8 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
 
 def _rows_of(fetched: list[tuple], width: int, *, in_cents: bool) -> list[tuple[object, AgingRow]]:
     """The fetched records (key, currency, bucket sums, item count, label) as rows, the sums turned
-    into Decimals once (``in_cents``: they are whole hundredths, see ``_exact``; else Decimals
-    already, NULL for an empty cell)."""
+    into Decimals once (``in_cents``: they are whole hundredths, see ``_exact``, NULL for an empty
+    cell; else Decimals already, 0.00 for an empty cell: see ``_rolled_up``)."""
     # The tight loop of the report (a hundred thousand customers): whole cents to Decimal by one
     # multiplication (exact, two decimal places), empty buckets share one zero.
     cent, zero = _CENTS, _ZERO_CENTS
@@ -424,11 +431,7 @@ def _rows_of(fetched: list[tuple], width: int, *, in_cents: bool) -> list[tuple[
                                  int(record[count])))
             for record in fetched
         ]
-    return [
-        (record[0], AgingRow(record[label], record[1], [amount or zero for amount in record[2:count]],
-                             int(record[count])))
-        for record in fetched
-    ]
+    return [(record[0], AgingRow(record[label], record[1], list(record[2:count]), record[count])) for record in fetched]
 
 
 @contextmanager
@@ -475,23 +478,24 @@ def _aggregate_memory() -> Iterator[None]:
 
 def _merge(rows: Sequence[AgingRow]) -> list[AgingRow]:
     """Rows of the same group and currency (from queries for different as-of dates) added up, sorted.
-    A row without a twin is kept as it is (the common case: one query)."""
-    merged: dict[tuple[str, str], AgingRow] = {}
-    for row in rows:
-        key = (row.group, row.currency)
-        target = merged.get(key)
-        if target is None:
-            merged[key] = row
+    Sorted first, so that twins are neighbours: one pass compares each row with the previous one
+    (a dictionary of a hundred thousand long labels cost more in hashing than the sort). A row
+    without a twin is kept as it is (the common case: one query)."""
+    merged: list[AgingRow] = []
+    previous: AgingRow | None = None
+    for row in sorted(rows, key=_ROW_ORDER):
+        if previous is not None and row.group == previous.group and row.currency == previous.currency:
+            previous = merged[-1] = AgingRow(
+                row.group, row.currency, [a + b for a, b in zip(previous.amounts, row.amounts, strict=True)],
+                previous.item_count + row.item_count,
+            )
             continue
-        merged[key] = AgingRow(
-            row.group, row.currency, [a + b for a, b in zip(target.amounts, row.amounts, strict=True)],
-            target.item_count + row.item_count,
-        )
-    return sorted(merged.values(), key=_row_order)
+        merged.append(row)
+        previous = row
+    return merged
 
 
-def _row_order(row: AgingRow) -> tuple[str, str]:
-    return row.group, row.currency
+_ROW_ORDER = attrgetter("group", "currency")
 
 
 def aged_groups(as_of: date | None, by: str, basis: str, buckets: Sequence[Bucket], scope: AgingScope,
