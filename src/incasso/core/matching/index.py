@@ -40,7 +40,8 @@ class MatchingIndex:
         self.by_iban: dict[str, list[int | str]] = defaultdict(list)
         self.by_name: dict[str, list[int | str]] = defaultdict(list)
         self.name_postings: dict[str, list[str]] = defaultdict(list)
-        self.by_number: dict[str, list[int | str]] = defaultdict(list)
+        # one id per key, a list only where numbers collide (a million keys: no list each)
+        self.by_number: dict[str, int | str | list[int | str]] = {}
         self.by_reference: dict[str, list[int | str]] = defaultdict(list)
         self.customer_items: dict[int | str, list[OpenItemRef]] = defaultdict(list)
         self.group_customers: dict[int | str, list[int | str]] = defaultdict(list)
@@ -73,9 +74,21 @@ class MatchingIndex:
             item_id = item.item_id
             items_map[item_id] = item
             packed, key = number_keys(item.number)
-            by_number[packed].append(item_id)
+            found = by_number.get(packed)
+            if found is None:
+                by_number[packed] = item_id
+            elif type(found) is list:
+                found.append(item_id)
+            else:
+                by_number[packed] = [found, item_id]
             if key != packed:
-                by_number[key].append(item_id)
+                found = by_number.get(key)
+                if found is None:
+                    by_number[key] = item_id
+                elif type(found) is list:
+                    found.append(item_id)
+                else:
+                    by_number[key] = [found, item_id]
             if item.reference:
                 by_reference[compact(item.reference)].append(item_id)
             customer_items[item.customer_id].append(item)
@@ -120,7 +133,12 @@ class MatchingIndex:
     # --- items -----------------------------------------------------------------------------------
 
     def items_by_number(self, key: str) -> list[OpenItemRef]:
-        return [self.items[i] for i in self.by_number.get(key, ())]
+        found = self.by_number.get(key)
+        if found is None:
+            return []
+        if type(found) is list:
+            return [self.items[i] for i in found]
+        return [self.items[found]]
 
     def items_by_reference(self, reference: str) -> list[OpenItemRef]:
         return [self.items[i] for i in self.by_reference.get(compact(reference), ())]
