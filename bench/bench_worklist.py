@@ -212,16 +212,20 @@ def server_cpu():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 result = {{}}
 for name, path in pages.items():
-    walls = []
-    cpu0, server0 = time.process_time(), server_cpu()
-    for _ in range({repeat}):
-        started = time.perf_counter()
-        client.get(path)
-        walls.append(time.perf_counter() - started)
+    walls, cpus, servers = [], [], []
+    for _batch in range({batches}):  # CPU per request: the least-disturbed batch is the page's own cost
+        cpu0, server0 = time.process_time(), server_cpu()
+        for _ in range({repeat}):
+            started = time.perf_counter()
+            client.get(path)
+            walls.append(time.perf_counter() - started)
+        cpus.append((time.process_time() - cpu0) / {repeat} * 1000)
+        servers.append((server_cpu() - server0) / {repeat} * 1000)
     walls.sort()
+    cpus.sort()
     result[name] = {{"median_ms": round(walls[len(walls) // 2] * 1000, 1), "best_ms": round(walls[0] * 1000, 1),
-                    "python_cpu_ms": round((time.process_time() - cpu0) / {repeat} * 1000, 1),
-                    "server_cpu_ms": round((server_cpu() - server0) / {repeat} * 1000, 1)}}
+                    "python_cpu_ms": round(cpus[0], 1), "python_cpu_ms_median": round(cpus[len(cpus) // 2], 1),
+                    "server_cpu_ms": round(min(servers), 1)}}
 result["load_average"] = os.getloadavg()
 print(json.dumps(result))
 """
@@ -232,10 +236,11 @@ def code_env(src: Path | None) -> dict[str, str]:
     return {"PYTHONPATH": str(src / "src")} if src else {}
 
 
-def single_requests(url: str, repeat: int = 30, src: Path | None = None) -> dict:
-    """Each page requested alone ``repeat`` times in one process (Django's test client, no network):
-    median and best wall time, and the CPU per request in Python and in the PostgreSQL backend."""
-    proc = subprocess.run([str(BIN / "incasso"), "shell", "-c", SINGLE.format(repeat=repeat)],
+def single_requests(url: str, repeat: int = 20, batches: int = 5, src: Path | None = None) -> dict:
+    """Each page requested alone ``batches`` x ``repeat`` times in one process (Django's test client, no
+    network): median and best wall time, and the CPU per request in Python (the least and the median
+    batch: neighbours' load inflates CPU time too) and in the PostgreSQL backend (least batch)."""
+    proc = subprocess.run([str(BIN / "incasso"), "shell", "-c", SINGLE.format(repeat=repeat, batches=batches)],
                           env={**env(url), "INCASSO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost", **code_env(src)},
                           capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -351,6 +356,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 customers, 50,000 items, 15 s of load")
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--no-build", action="store_true", help="skip timing the worklist build")
+    parser.add_argument("--single-only", action="store_true", help="only the single-request CPU measurements")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (gthread)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--locust-client", choices=["fast", "requests"], default="fast")
@@ -372,11 +378,15 @@ def main() -> None:
     if not args.no_build:
         report["build"] = time_build(url, 2)
         report["build_target_seconds"] = 10
+    if args.single_only:
+        args.no_load = True
     if not args.no_load:
         prepare_load(url)
-    if args.baseline:
-        report["baseline_single_requests"] = single_requests(url, src=args.baseline)
-    report["single_requests"] = single_requests(url)
+    for round_number in range(args.rounds):
+        suffix = "" if args.rounds == 1 else f"_{round_number + 1}"
+        if args.baseline:
+            report["baseline_single_requests" + suffix] = single_requests(url, src=args.baseline)
+        report["single_requests" + suffix] = single_requests(url)
     if not args.no_load:
         options = {"workers": args.workers, "threads": args.threads, "client": args.locust_client}
         # With --rounds, baseline and this code alternate (and --also-gunicorn's settings after them), so
