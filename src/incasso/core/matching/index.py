@@ -10,6 +10,7 @@ group) already identified, never with the whole ledger.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,6 +50,18 @@ class MatchingIndex:
 
     @classmethod
     def build(cls, customers: Iterable[CustomerRef], items: Iterable[OpenItemRef]) -> MatchingIndex:
+        """The index of one snapshot. The cyclic garbage collector is paused meanwhile: it would
+        otherwise traverse the millions of records again and again while they are created."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._build(customers, items)
+        finally:
+            if enabled:
+                gc.enable()
+
+    @classmethod
+    def _build(cls, customers: Iterable[CustomerRef], items: Iterable[OpenItemRef]) -> MatchingIndex:
         index = cls()
         for customer in customers:
             index.customers[customer.customer_id] = customer
