@@ -12,18 +12,14 @@ into words here through gettext, so a French collector reads "2 promesses non te
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 
-from django.forms.models import ModelChoiceIteratorValue
-from django.forms.renderers import DjangoTemplates
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from incasso.core.collections.strategy import RISK_NAMES, Condition, Reason
 from incasso.ledger.choices import RiskClass
-from incasso.ledger.rendering import Formats, escape_text
+from incasso.ledger.rendering import Formats, RememberingRenderer, escape_text
 
 NEXT_ACTIONS = {
     "follow_up": lambda: gettext("Follow up"),
@@ -194,59 +190,4 @@ def _amount_classes(value: Decimal, *, overdue: bool = False) -> str:
     return classes
 
 
-class RememberingRenderer(DjangoTemplates):
-    """The default form renderer, remembering the HTML of each widget context it has rendered.
-
-    The side panel's forms are a dozen widgets (kinds, outcomes, dispute reasons, templates, dates...),
-    the same for every customer but the items and contacts; rendered through the widget templates they
-    were a third of the panel's CPU. A widget's HTML is a function of its template, its context (name,
-    value, attributes, choices: all plain values, frozen into the key) and the language, so what was
-    rendered once is reused as is. A context holding anything else is rendered every time.
-    """
-
-    limit = 2000  # contexts remembered per process (a few kB each); forgotten all at once beyond
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._html: dict[tuple, str] = {}
-
-    def render(self, template_name, context, request=None):  # type: ignore[no-untyped-def]
-        key = None
-        if request is None:
-            try:
-                key = (template_name, get_language(), _frozen(context))
-            except _NotPlain:
-                key = None
-        if key is None:
-            return super().render(template_name, context, request=request)
-        html = self._html.get(key)
-        if html is None:
-            if len(self._html) >= self.limit:
-                self._html.clear()
-            html = self._html[key] = super().render(template_name, context)
-        return html
-
-
-class _NotPlain(Exception):
-    pass
-
-
-_PLAIN = (str, int, float, bool, Decimal, date, type(None))
-
-
-def _frozen(value: object) -> object:
-    """A hashable copy of a widget context made of plain values (lazy texts as the text they read now)."""
-    if type(value) is str:
-        return value
-    if isinstance(value, _PLAIN):  # typed: 1, 1.0, True and Decimal("1") are equal keys but render apart
-        return (type(value).__name__, str(value) if isinstance(value, str) else value)
-    if isinstance(value, Promise | ModelChoiceIteratorValue):
-        return (type(value).__name__, str(value))
-    if isinstance(value, dict):
-        return tuple((key, _frozen(item)) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, *map(_frozen, value))
-    raise _NotPlain(type(value).__name__)
-
-
-WIDGETS = RememberingRenderer()
+WIDGETS = RememberingRenderer()  # the side panel's forms (``views.customer``)

@@ -23,6 +23,7 @@ from incasso.ledger.portfolio import (
     entity_todays,
     with_balances,
 )
+from incasso.ledger.rendering import FORMS
 
 CUSTOMERS_PER_PAGE = 50
 ITEMS_PER_PAGE = 100
@@ -99,7 +100,7 @@ def customer_detail(request, pk: int, block_form: DunningBlockForm | None = None
         "contacts": list(customer.contacts.all()),
         "ibans": list(customer.ibans.all()),
         "can_change": request.user.has_perm("ledger.change_customer", customer),
-        "block_form": block_form or DunningBlockForm(today=today),
+        "block_form": block_form or DunningBlockForm(today=today, renderer=FORMS),
     })
 
 

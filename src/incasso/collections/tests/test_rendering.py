@@ -14,10 +14,11 @@ from django.utils.safestring import mark_safe
 from incasso.audit.events import SYSTEM
 from incasso.collections.actions.worklist import build_worklists
 from incasso.collections.forms import ActivityForm, EmailForm
-from incasso.collections.rendering import WIDGETS, RememberingRenderer, _frozen
+from incasso.collections.rendering import WIDGETS
 from incasso.collections.tests.stories import AS_OF, a_portfolio, a_team
 from incasso.disputes.queries import active_reasons
 from incasso.ledger.models import Item
+from incasso.ledger.rendering import RememberingRenderer, _frozen
 from incasso.testing.builders import a_customer, an_item
 
 pytestmark = pytest.mark.django_db

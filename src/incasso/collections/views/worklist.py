@@ -40,15 +40,20 @@ def worklist(request):  # type: ignore[no-untyped-def]
     as_of = latest_build_date(today)
     entries = entries_for(collector.pk, as_of).select_related(None).select_related(
         "customer__entity", "substitute_for").only(*ROW_FIELDS) if as_of else WorklistEntry.objects.none()
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    # The open and done counts in one query; the paginator is told the open one instead of counting again.
+    counts = WorklistEntry.objects.filter(collector=collector, as_of=as_of).aggregate(
+        open=Count("id", filter=Q(status=EntryStatus.OPEN)), done=Count("id", filter=Q(status=EntryStatus.DONE)),
+    ) if as_of else {"open": 0, "done": 0}
+    paginator = Paginator(entries, ENTRIES_PER_PAGE)
+    paginator.count = counts["open"]
+    page = paginator.get_page(request.GET.get("page"))
     entries = list(page.object_list)
     rows = worklist_rows(
         entries, customers_prefix=reverse("ledger:customer_list"),
         done_prefix=reverse("collections:worklist") + "entries/", back=reverse("collections:worklist"),
         csrf_token=get_token(request), formats=Formats(),
     )
-    done_today = WorklistEntry.objects.filter(collector=collector, as_of=as_of, status=EntryStatus.DONE).count() \
-        if as_of else 0
+    done_today = counts["done"]
     tasks = list(Task.objects.filter(assigned_to=collector, done_at__isnull=True).select_related("customer")
                  .order_by("due_on", "-priority")[:20])
     notices = list(Notification.objects.filter(user=collector, read_at__isnull=True)[:10])
