@@ -44,7 +44,9 @@ from incasso.core.erp_items import (
     CheckedItem,
 )
 from incasso.ledger.actions.import_items import (
+    _AMOUNTS,
     _COMPARED,
+    _DATES,
     _ITEM_INSERT,
     _NO_ALLOCATIONS,
     _OWN_SOURCES,
@@ -52,12 +54,12 @@ from incasso.ledger.actions.import_items import (
     _S_CUSTOMER,
     _S_ID,
     _S_OPEN,
+    _STORED_SQL,
     ItemImport,
     _live_allocations,
-    _stored_items,
 )
 from incasso.ledger.choices import AllocationSource
-from incasso.ledger.importers.sql import amount_text, first_free_id, insert_columns
+from incasso.ledger.importers.sql import amount_text, date_text, first_free_id, insert_columns
 
 _CUSTOMER_TEXT = itemgetter(1)
 _CUSTOMER_ID = itemgetter(0)
@@ -110,13 +112,34 @@ def _erp_clearings(entity_id: int) -> dict[int, object]:
     return clearings
 
 
+def _stored_items_of(entity_ids: list[int]) -> dict[tuple[int, str, str], tuple]:  # type: ignore[type-arg]
+    """The items of the entities as ``_stored_items`` reads them (the account slot, unused there,
+    holds the entity id), by (entity id, kind, number)."""
+    selected = []
+    for column in _STORED_SQL:
+        if column is None:
+            selected.append("entity_id")
+        elif column in _DATES:
+            selected.append(date_text(column))
+        elif column in _AMOUNTS:
+            selected.append(amount_text(column))
+        else:
+            selected.append(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selected)} FROM ledger_item "
+                       f"WHERE entity_id IN ({', '.join('%s' for _ in entity_ids)})", entity_ids)
+        rows = cursor.fetchall()
+    return dict(zip(map(itemgetter(ACCOUNT, KIND, NUMBER), rows), rows, strict=True))
+
+
 class ColumnItemImport(ItemImport):
     """``ItemImport`` fed with blocks of checked columns instead of checked rows."""
 
     def run_columns(self, blocks: Iterator[ItemColumns | None]) -> int:
         """Consume the blocks (None: a block the check could not vouch for); returns the rows read."""
         self.rows_read = 0
-        self.kept_columns: dict[int, list[list]] = {}  # type: ignore[type-arg]
+        self.kept_blocks: list[tuple[list[list], list[int], list[int]]] = []  # type: ignore[type-arg]
+        self.kept_order: dict[int, None] = {}  # entities with items, by first appearance
         new_blocks = self._new_blocks(blocks)
         if self.dry_run:
             for _block in new_blocks:
@@ -176,58 +199,70 @@ class ColumnItemImport(ItemImport):
             yield self._new_item_columns(columns, ids, found, count, report, today_of, created_at)
 
     def _keep(self, columns: ItemColumns, ids: list[int], found: list, mask: list[bool]) -> None:  # type: ignore[type-arg]
-        """Keep the rows of entities that have items, column-wise, per entity in order of appearance."""
-        kept = self.kept_columns
-        for entity_id in dict.fromkeys(compress(ids, mask)):
-            rows = [pk == entity_id for pk in ids]
-            group = kept.get(entity_id)
-            if group is None:
-                group = kept[entity_id] = [[] for _ in range(len(columns) + 1)]
-            for target, column in zip(group, (*columns, list(map(_CUSTOMER_ID, found))), strict=True):
-                target.extend(compress(column, rows))
+        """Keep the block's rows of entities that have items (``mask``), column-wise, for ``_complete``."""
+        if not all(mask):
+            columns = [list(compress(column, mask)) for column in columns]
+            ids, found = list(compress(ids, mask)), list(compress(found, mask))
+        self.kept_order.update(dict.fromkeys(ids))
+        self.kept_blocks.append((columns, ids, list(map(_CUSTOMER_ID, found))))
 
     # -- rows of entities that already have items ---------------------------------------------------
 
     def _complete(self) -> None:
-        for entity_id in list(self.kept_columns):
-            self._compare_columns(entity_id, self.kept_columns.pop(entity_id))
+        if self.kept_blocks:
+            self._compare_columns()
         super()._complete()
 
-    def _compare_columns(self, entity_id: int, kept: list[list]) -> None:  # type: ignore[type-arg]
+    def _compare_columns(self) -> None:
         """``ItemImport._compare_entity`` column-wise: the rows whose compared fields, customer, open
         amount and ERP clearing equal the stored item's are counted unchanged without a Python step
-        per row; the others go through ``_reconcile`` (or are new) one by one, in file order."""
-        *columns, customer_ids = kept
-        count = len(customer_ids)
-        stored_items = _stored_items(entity_id)
-        stored = list(map(stored_items.get, zip(columns[KIND], columns[NUMBER], strict=True), repeat(_ABSENT, count)))
-        del stored_items
+        per row; the others go through ``_reconcile`` (or are new) one by one, entity by entity in
+        order of first appearance and in file order within an entity, as on the per-row path."""
+        order = list(self.kept_order)
+        stored_items = _stored_items_of(order)
+        clearings: dict[int, object] = {}
+        for entity_id in order:
+            clearings.update(_erp_clearings(entity_id))
         slots = [slot for name, slot in _COMPARED if name in self._compared_names]
-        mine = zip(customer_ids, columns[ERP_OPEN], *(columns[slot] for slot in slots), strict=True)
-        theirs = map(itemgetter(_S_CUSTOMER, _S_OPEN, *slots), stored)
-        same = list(map(eq, mine, theirs))
-        # The ERP clearing the row states (None: nothing cleared) against the live ERP clearing of the
-        # item when Incasso has none of its own on it (see ``_erp_clearings``).
-        amount, erp_open = columns[AMOUNT], columns[ERP_OPEN]
-        stated = _cleared_texts(amount, erp_open)
-        clearings = _erp_clearings(entity_id)
-        booked = map(clearings.get, map(_STORED_ID, stored), repeat(_NOTHING_CLEARED, count))
-        unchanged = list(map(and_, same, map(eq, stated, booked)))
-        self.report.unchanged += sum(unchanged)
-        live = None
-        new_rows: list[tuple[CheckedItem, int]] = []
-        today = self.today[entity_id]
-        for index in compress(range(count), map(not_, unchanged)):
-            row = tuple(column[index] for column in columns)
-            if stored[index] is _ABSENT:
-                new_rows.append((row, customer_ids[index]))
-                continue
-            if live is None:
-                live = _live_allocations(entity_id)
-            self._reconcile(row, customer_ids[index], stored[index], live.get(stored[index][_S_ID]) or _NO_ALLOCATIONS,
-                            today)
-        if new_rows:
-            self._insert_kept_new(entity_id, new_rows)
+        pick = itemgetter(_S_CUSTOMER, _S_OPEN, *slots)
+        pending: dict[int, list[tuple[CheckedItem, int, tuple]]] = {entity_id: [] for entity_id in order}  # type: ignore[type-arg]
+        unchanged_count = 0
+        while self.kept_blocks:
+            columns, ids, customer_ids = self.kept_blocks.pop(0)
+            count = len(ids)
+            stored = list(map(stored_items.get, zip(ids, columns[KIND], columns[NUMBER], strict=True),
+                              repeat(_ABSENT, count)))
+            mine = zip(customer_ids, columns[ERP_OPEN], *(columns[slot] for slot in slots), strict=True)
+            same = map(eq, mine, map(pick, stored))
+            # The ERP clearing the row states ("0.00": nothing cleared) against the live ERP clearing of
+            # the item when Incasso has none of its own on it (see ``_erp_clearings``).
+            amount, erp_open = columns[AMOUNT], columns[ERP_OPEN]
+            stated = [_NOTHING_CLEARED] * count
+            changed = list(compress(range(count), map(ne, amount, erp_open)))
+            texts = _cleared_texts(list(map(amount.__getitem__, changed)), list(map(erp_open.__getitem__, changed)))
+            for index, text in zip(changed, texts, strict=True):
+                stated[index] = text
+            booked = map(clearings.get, map(_STORED_ID, stored), repeat(_NOTHING_CLEARED, count))
+            unchanged = list(map(and_, same, map(eq, stated, booked)))
+            unchanged_count += sum(unchanged)
+            for index in compress(range(count), map(not_, unchanged)):
+                pending[ids[index]].append((tuple(column[index] for column in columns), customer_ids[index],
+                                            stored[index]))
+        del stored_items
+        self.report.unchanged += unchanged_count
+        for entity_id, rows in pending.items():
+            live = None
+            new_rows: list[tuple[CheckedItem, int]] = []
+            today = self.today[entity_id]
+            for row, customer_id, stored_item in rows:
+                if stored_item is _ABSENT:
+                    new_rows.append((row, customer_id))
+                    continue
+                if live is None:
+                    live = _live_allocations(entity_id)
+                self._reconcile(row, customer_id, stored_item, live.get(stored_item[_S_ID]) or _NO_ALLOCATIONS, today)
+            if new_rows:
+                self._insert_kept_new(entity_id, new_rows)
 
     def _new_item_columns(self, columns: ItemColumns, ids: list[int], found: list, count: int,  # type: ignore[type-arg]
                           report, today_of: dict[int, str], created_at: str) -> list[list]:  # type: ignore[no-untyped-def, type-arg]
