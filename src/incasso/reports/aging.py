@@ -146,18 +146,17 @@ def _candidate_parts(as_of: date, basis: str, scope: AgingScope) -> list[tuple[s
         f" WHERE NOT (i.open_amount = '0') AND COALESCE(i.last_activity_on, i.document_date) <= %s"
         f" AND i.document_date <= %s{filters}"
     )
+    # Each touched item looks its allocations up through the (covering) indexes by item, rather
+    # than every allocation changed since as_of being summed per item first: a customer's drill-down
+    # as of a past date reads its own few items' allocations only.
+    lookups = " + ".join(
+        f"COALESCE((SELECT SUM({delta}) FROM ledger_allocation a WHERE a.{side}_item_id = i.id AND {changed}), 0)"
+        for side in ("debit", "credit")
+    )
     slow = (
-        f"SELECT {columns}, {cents} + CAST(COALESCE(r.delta_cents, 0) AS BIGINT) AS open_cents"
-        f" FROM ledger_item i"
-        f" LEFT JOIN (SELECT m.item_id AS item_id, SUM(m.delta_cents) AS delta_cents FROM ("
-        f"SELECT a.debit_item_id AS item_id, {delta} AS delta_cents FROM ledger_allocation a"
-        f" WHERE a.debit_item_id IS NOT NULL AND {changed}"
-        f" UNION ALL "
-        f"SELECT a.credit_item_id AS item_id, {delta} AS delta_cents FROM ledger_allocation a"
-        f" WHERE a.credit_item_id IS NOT NULL AND {changed}"
-        f") m GROUP BY m.item_id) r ON r.item_id = i.id"
-        f" WHERE i.last_activity_on > %s AND i.document_date <= %s{filters}"
-        f" AND {cents} + CAST(COALESCE(r.delta_cents, 0) AS BIGINT) <> 0"
+        "SELECT t.item_id, t.entity_id, t.customer_id, t.kind, t.currency, t.ref_date, t.open_cents FROM ("
+        f"SELECT {columns}, {cents} + CAST({lookups} AS BIGINT) AS open_cents FROM ledger_item i"
+        f" WHERE i.last_activity_on > %s AND i.document_date <= %s{filters}) t WHERE t.open_cents <> 0"
     )
     fast_params: list[object] = [as_of, as_of, *filter_params]
     slow_params: list[object] = [as_of] * 10 + filter_params

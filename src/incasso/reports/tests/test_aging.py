@@ -129,6 +129,13 @@ def test_a_backdated_aging_adds_the_changes_up_per_grouping_and_scope():
     ]
     assert [r.group for r in aging_report(as_of, customer_ids=[paid_later.pk]).rows] == ["FR01/C1 Dupont"]
     assert [r.group for r in aging_report(as_of, entity_ids=[ro.pk]).rows] == ["RO01/C9 Popescu"]
+    # the drill-down rebuilds the same items as of the date (touched since: from their allocations)
+    assert [(i.item_id, i.signed_open_amount) for i in aging_items(as_of, customer_id=paid_later.pk)] == [
+        (invoice.pk, D("300.00")),
+    ]
+    assert sorted((i.item_id, i.signed_open_amount) for i in aging_items(as_of, customer_id=partly.pk)) == [
+        (open_invoice.pk, D("80.00")), (credit.pk, D("-30.00")),
+    ]
     # and today only what is still open: C2's 50.00 and C9's 50.00
     assert [(r.group, r.total) for r in aging_report(date(2026, 5, 1)).rows] == [
         ("FR01/C2 Martin", D("50.00")), ("RO01/C9 Popescu", D("50.00")),
