@@ -18,7 +18,9 @@ What it does:
    its allocations, bucket with ``searchsorted``, group by customer) over DataFrames read once from
    the SQLite file. The computation is timed (best of ``--repeat``); the load time is reported apart.
 4. Checks that both give the same totals per currency and prints JSON: seconds, CPU seconds of the
-   measuring process and, on PostgreSQL, of its server backend, ratio ours/pandas and peak RSS. Peak
+   measuring process and, on PostgreSQL, of its server backend and of the parallel workers that
+   backend started (``_ParallelWorkers``), ratio ours/pandas and peak RSS. Of the ``--repeat`` runs
+   the one with the best wall time is reported, all of them listed. Peak
    RSS is the child process's maximum resident set size (``os.wait4`` rusage ``ru_maxrss``), i.e.
    interpreter + Django + the data the process held, not the database server.
 """
