@@ -664,18 +664,25 @@ def _items_on(as_of: date, basis: str, buckets: tuple[Bucket, ...], scope: Aging
             conditions.append("cand.ref_date < %s")
             where_params.append(cutoffs[bucket_index - 1])
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql = (
-        f"SELECT cand.item_id, e.code, cand.customer_id, lc.account, lc.name, cand.kind, i.number,"
-        f" i.document_date, i.due_date, cand.currency, CAST(ROUND(i.amount * 100) AS BIGINT), cand.open_cents,"
-        f" {bucket_case} AS bucket"
-        f" FROM ({candidates}) cand JOIN ledger_item i ON i.id = cand.item_id"
-        f" JOIN ledger_customer lc ON lc.id = cand.customer_id JOIN ledger_legalentity e ON e.id = cand.entity_id"
-        f"{where} ORDER BY cand.ref_date, cand.item_id"
+    # The items are chosen, ordered and cut to the limit first, and only those joined to their
+    # documents, customers and entities: an aging page's bucket (a limit over a million open items)
+    # does not join and sort every candidate.
+    chosen = (
+        "SELECT cand.item_id AS item_id, cand.entity_id AS entity_id, cand.customer_id AS customer_id,"
+        " cand.kind AS kind, cand.currency AS currency, cand.ref_date AS ref_date, cand.open_cents AS open_cents,"
+        f" {bucket_case} AS bucket FROM ({candidates}) cand{where} ORDER BY cand.ref_date, cand.item_id"
     )
     params = [*bucket_params, *candidate_params, *where_params]
     if limit is not None:
-        sql += " LIMIT %s"
+        chosen += " LIMIT %s"
         params.append(limit)
+    sql = (
+        "SELECT c.item_id, e.code, c.customer_id, lc.account, lc.name, c.kind, i.number, i.document_date,"
+        " i.due_date, c.currency, CAST(ROUND(i.amount * 100) AS BIGINT), c.open_cents, c.bucket"
+        f" FROM ({chosen}) c JOIN ledger_item i ON i.id = c.item_id"
+        " JOIN ledger_customer lc ON lc.id = c.customer_id JOIN ledger_legalentity e ON e.id = c.entity_id"
+        " ORDER BY c.ref_date, c.item_id"
+    )
     result = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
