@@ -20,23 +20,13 @@ from incasso.collections.choices import ActivityKind, EntryStatus, Outcome, Prom
 from incasso.collections.errors import CollectionsError, CollectionsErrorCode
 from incasso.collections.models import Notification, Promise, SentEmail, WorklistEntry
 from incasso.collections.queries import entries_for
-from incasso.collections.tests.stories import AS_OF, a_portfolio, a_team
+from incasso.collections.tests.stories import AS_OF
 from incasso.ledger.actions.allocations import allocate
 from incasso.ledger.choices import ContactPurpose, ItemKind
 from incasso.ledger.models import Contact, Item
 from incasso.testing.builders import an_item
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():  # type: ignore[no-untyped-def]
-    return a_team()
-
-
-@pytest.fixture
-def portfolio(team):  # type: ignore[no-untyped-def]
-    return a_portfolio(team)
 
 
 def item(number: str) -> Item:

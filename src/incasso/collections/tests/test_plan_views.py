@@ -13,16 +13,11 @@ from incasso.audit.events import Actor
 from incasso.collections.actions.plans import PlanTerms, activate_plan, approve_plan, propose_plan
 from incasso.collections.choices import PlanFrequency, PlanStatus
 from incasso.collections.models import PaymentPlan
-from incasso.collections.tests.stories import AS_OF, a_portfolio, a_team, a_user
+from incasso.collections.tests.stories import AS_OF, a_team, a_user
 from incasso.ledger.models import Item
 from incasso.testing.builders import a_customer, an_item
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _monday_morning(time_machine):  # type: ignore[no-untyped-def]
-    time_machine.move_to("2026-03-16 08:30 +01:00", tick=False)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 
 @pytest.fixture
@@ -31,11 +26,6 @@ def team(settings):  # type: ignore[no-untyped-def]
     team = a_team()
     team.rita = a_user("rita", Role.RISK_APPROVER)
     return team
-
-
-@pytest.fixture
-def portfolio(team):  # type: ignore[no-untyped-def]
-    return a_portfolio(team)
 
 
 def proposed(team, portfolio) -> PaymentPlan:  # type: ignore[no-untyped-def]

@@ -57,11 +57,6 @@ def team(settings):  # type: ignore[no-untyped-def]
     return team
 
 
-@pytest.fixture
-def portfolio(team):  # type: ignore[no-untyped-def]
-    return a_portfolio(team)
-
-
 def item(number: str) -> Item:
     return Item.objects.get(number=number)
 

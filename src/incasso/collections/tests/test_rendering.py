@@ -15,25 +15,15 @@ from incasso.audit.events import SYSTEM
 from incasso.collections.actions.worklist import build_worklists
 from incasso.collections.forms import ActivityForm, EmailForm
 from incasso.collections.rendering import WIDGETS
-from incasso.collections.tests.stories import AS_OF, a_portfolio, a_team
+from incasso.collections.tests.stories import AS_OF, a_portfolio
 from incasso.disputes.queries import active_reasons
 from incasso.ledger.models import Item
 from incasso.ledger.rendering import RememberingRenderer, _frozen
 from incasso.testing.builders import a_customer, an_item
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 NASTY = '<script>alert("x")</script> & <b>Fils</b>'
-
-
-@pytest.fixture(autouse=True)
-def _monday_morning(time_machine):  # type: ignore[no-untyped-def]
-    time_machine.move_to("2026-03-16 08:30 +01:00", tick=False)
-
-
-@pytest.fixture
-def team():  # type: ignore[no-untyped-def]
-    return a_team()
 
 
 @pytest.fixture

@@ -15,26 +15,15 @@ from incasso.collections.actions.notices import mark_notifications_read
 from incasso.collections.actions.worklist import build_worklists
 from incasso.collections.models import AssignmentRule, Escalation, ManualAssignment, Notification, WorklistEntry
 from incasso.collections.rendering import Formats, reasons_of
-from incasso.collections.tests.stories import AS_OF, PASSWORD, a_portfolio, a_team
+from incasso.collections.tests.stories import AS_OF, PASSWORD
 from incasso.ledger.models import Customer
 from incasso.testing.builders import a_customer, an_item
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _monday_morning(time_machine):  # type: ignore[no-untyped-def]
-    time_machine.move_to("2026-03-16 08:30 +01:00", tick=False)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("monday_morning")]
 
 
 @pytest.fixture
-def team():  # type: ignore[no-untyped-def]
-    return a_team()
-
-
-@pytest.fixture
-def portfolio(team):  # type: ignore[no-untyped-def]
-    portfolio = a_portfolio(team)
+def portfolio(portfolio):  # type: ignore[no-untyped-def]
     build_worklists(AS_OF, by=SYSTEM)
     return portfolio
 

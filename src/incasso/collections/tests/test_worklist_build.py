@@ -15,21 +15,11 @@ from incasso.collections.actions.worklist import build_worklists, complete_entry
 from incasso.collections.choices import ActivityKind, EntryStatus, Outcome, PromiseStatus
 from incasso.collections.models import Absence, Activity, Escalation, Promise, Strategy, StrategyRule, WorklistEntry
 from incasso.collections.queries import entries_for
-from incasso.collections.tests.stories import AS_OF, a_portfolio, a_team
+from incasso.collections.tests.stories import AS_OF
 from incasso.core.collections.strategy import Reason
 from incasso.testing.builders import a_customer, an_item
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():  # type: ignore[no-untyped-def]
-    return a_team()
-
-
-@pytest.fixture
-def portfolio(team):  # type: ignore[no-untyped-def]
-    return a_portfolio(team)
 
 
 def accounts(collector, as_of=AS_OF):  # type: ignore[no-untyped-def]
