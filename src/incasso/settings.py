@@ -158,8 +158,8 @@ TEMPLATES = [
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "incasso.accounts.backends.PasswordBackend",  # ModelBackend without model permissions (unused here)
+    "incasso.accounts.backends.AllauthPasswordBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
