@@ -94,7 +94,8 @@ class ImportReport:
     planned: list[str] = field(default_factory=list)
     batch_id: int | None = None
     bulk_load: bool = False  # new items went in with indexes and foreign keys rebuilt afterwards
-    path: str = ""  # items: "columns" (column-wise), "staged" (set-based), or "per row" (and why not the others)
+    path: str = ""  # items: "columns" (column-wise), "staged" (set-based), or "per row" (and why not staged)
+    not_columnar: str = ""  # items: why a CSV file tried column-wise went row by row
 
     @property
     def ok(self) -> bool:
@@ -289,7 +290,7 @@ def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportR
         report.allocations_created = report.allocations_reversed = 0
         report.planned = []
         report.bulk_load = False
-        report.path = f"per row ({exc})"
+        report.path, report.not_columnar = "per row", str(exc)
         return False
     report.path = "columns"
     return True
