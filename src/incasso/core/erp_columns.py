@@ -70,6 +70,10 @@ class ItemColumnChecker:
         self._dates: dict[str, str | None] = {}
         self._keys: set[tuple[str, str, str]] = set()
 
+    def forget(self) -> None:
+        """Drop the keys seen so far (once the file's last block was checked)."""
+        self._keys = set()
+
     def _iso(self, texts: set[str]) -> dict[str, str | None]:
         dates = self._dates
         for text in texts - dates.keys():

@@ -257,6 +257,7 @@ def _column_blocks(lines: list[str], checker: ItemColumnChecker) -> Iterator[Ite
             yield None
             return
         yield checker.check(block, start + 1)
+    checker.forget()  # the whole file is checked: its keys are no longer needed (memory for the compare)
 
 
 def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportReport, *, by: Actor,  # type: ignore[no-untyped-def]
