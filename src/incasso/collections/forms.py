@@ -14,6 +14,25 @@ from incasso.core.money import ZERO
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class OneQueryChoices(forms.models.ModelChoiceIterator):
+    """The choices of a model choice field read with one ordinary query.
+
+    Django's iterator reads them through ``QuerySet.iterator()``, which on PostgreSQL is a server-side cursor
+    WITH HOLD outside a transaction: DECLARE, describe, FETCH and CLOSE, four round trips to the server for a
+    handful of rows, each a wait for the server's turn on a busy machine (the side panel's senior list was a
+    tenth of the panel under load). Same choices, same order, same HTML."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class OneQueryModelChoiceField(forms.ModelChoiceField):
+    iterator = OneQueryChoices
+
+
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, initial=ActivityKind.CALL)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Outcome.choices if c[0] != Outcome.SENT])
@@ -84,7 +103,7 @@ class EscalateForm(forms.Form):
     """Hand an account to a senior collector by hand ("second voice")."""
 
     account = forms.CharField(label=_("Customer account"), max_length=40)
-    senior = forms.ModelChoiceField(label=_("Senior collector"), queryset=get_user_model().objects.none())
+    senior = OneQueryModelChoiceField(label=_("Senior collector"), queryset=get_user_model().objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def __init__(self, *args, seniors=None, **kwargs):  # type: ignore[no-untyped-def]
