@@ -77,19 +77,16 @@ _ITEM_COLUMNS = ("li.id, li.entity_id, li.customer_id, li.kind, li.currency, li.
                  " li.amount")
 
 
-def _item_by_key(ids: str) -> str:
-    """``ledger_item i`` joined to the rows of ``ids`` (a CTE with an ``item_id`` column) by primary
-    key, one index probe per row. The planner prices a hash join over all of an entity's invoices
-    or payments (600,000 and 385,000 rows on the benchmark, read through an index) below the 25,000
-    to 75,000 probes a month's allocations need; measured 1.3 s against 0.15 s. The rows of ``ids``
-    come in item order (``ORDER BY`` in the CTE), so the probes walk the table's pages in order:
-    0.31 server CPU-s for a month's cash applied against 0.54 s in hash order. On PostgreSQL an
-    ``OFFSET 0`` lateral subquery keeps the probes (it is planned per row, not pulled up into a
-    join); SQLite looks rows up by key anyway."""
-    if connection.vendor == "postgresql":
-        return (f"{ids} x CROSS JOIN LATERAL (SELECT {_ITEM_COLUMNS} FROM ledger_item li"
-                f" WHERE li.id = x.item_id OFFSET 0) i")
-    return f"{ids} x JOIN ledger_item i ON i.id = x.item_id"
+def _touched_since(condition: str, scope: str) -> str:
+    """SQL of the scope's items (``id, entity_id, customer_id, currency``) meeting
+    ``condition`` (and ``scope``) and touched on or after the date parameter, read from ``item_activity_idx``
+    (index only). ``last_activity_on`` is the latest allocation or reversal date of an item
+    (``incasso.ledger``), so every item with an allocation dated in the period is among them; joined
+    to the period's allocations this replaces looking up each allocation's item row by key (73,500
+    probes for one entity's month on the benchmark, two thirds of them other entities' items)."""
+    return ("SELECT i.id AS id, i.entity_id AS entity_id, i.customer_id AS customer_id,"
+            " i.currency AS currency FROM ledger_item i WHERE i.last_activity_on >= %s"
+            f" AND {condition}{scope}")
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -249,18 +246,19 @@ def cash(params: KpiParams) -> dict[Key, tuple[Decimal, Decimal]]:
         f"{_customer_join(params)} WHERE i.kind = %s"
         f" AND i.document_date >= %s AND i.document_date <= %s{scope} GROUP BY {key}, i.currency"
     )
-    applied_sql = (  # the period's allocations (a range of report_allocation_date_idx), then their payments
+    applied_sql = (  # the period's allocations (a range of report_allocation_date_idx) and the scope's payments
+        # touched since the period's start (item_activity_idx), joined: no lookup of item rows by key
         f"WITH made AS MATERIALIZED (SELECT a.credit_item_id AS item_id, {_CENTS.format('a.amount')} AS cents"
-        f" FROM ledger_allocation a WHERE a.date >= %s AND {_counting()} AND a.credit_item_id IS NOT NULL"
-        f" ORDER BY a.credit_item_id)"
-        f" SELECT {key}, i.currency, CAST(SUM(x.cents) AS BIGINT) FROM {_item_by_key('made')}{_customer_join(params)}"
-        f" WHERE i.kind = %s{scope} GROUP BY {key}, i.currency"
+        f" FROM ledger_allocation a WHERE a.date >= %s AND {_counting()} AND a.credit_item_id IS NOT NULL),"
+        f" touched AS ({_touched_since('i.kind = %s', scope)})"
+        f" SELECT {key}, i.currency, CAST(SUM(x.cents) AS BIGINT) FROM made x JOIN touched i ON i.id = x.item_id"
+        f"{_customer_join(params)} GROUP BY {key}, i.currency"
     )
     result: dict[Key, list[Decimal]] = defaultdict(lambda: [Decimal("0.00"), Decimal("0.00")])
     payment = ItemKind.PAYMENT.value
     for r in _fetch(received_sql, [payment, params.start, params.end, *scope_values]):
         result[(r[0], r[1])][0] = _cents(r[2])
-    for r in _fetch(applied_sql, [params.start, params.end, params.end, payment, *scope_values]):
+    for r in _fetch(applied_sql, [params.start, params.end, params.end, params.start, payment, *scope_values]):
         result[(r[0], r[1])][1] = _cents(r[2])
     return {k: (v[0], v[1]) for k, v in result.items()}
 
@@ -489,6 +487,18 @@ def paid_items_by_period(params: KpiParams, periods: list[Period]) -> dict[Perio
     months, month_values = _periods_sql(periods)
     low, high = min(p[0] for p in periods), max(p[1] for p in periods)
     cents = _CENTS.format("a.amount")
+    invoices, invoice_values = "touched x JOIN ledger_item i ON i.id = x.item_id", []
+    if len(periods) == 1 and connection.vendor == "postgresql":
+        # One period (a KPI table): the touched items that are the scope's invoices touched since the
+        # period's start (item_activity_idx, index only) are looked up by key, in item order (pages
+        # in order; an OFFSET 0 lateral subquery keeps the probes: the planner prefers hashing all of
+        # an entity's invoices, measured 1.3 s against 0.15 s); the others (two thirds of a month's
+        # 73,500 for one entity on the benchmark) are not read.
+        invoices = ("(SELECT t.idx AS idx, t.item_id AS item_id FROM touched t JOIN"
+                    f" ({_touched_since('i.kind = %s', scope)}) v ON v.id = t.item_id"
+                    f" ORDER BY t.item_id) x CROSS JOIN LATERAL (SELECT {_ITEM_COLUMNS} FROM ledger_item li"
+                    " WHERE li.id = x.item_id OFFSET 0) i")
+        invoice_values = [low, ItemKind.INVOICE.value, *scope_values]
     sql = (
         f"WITH m AS ({months}),"
         f" touched AS MATERIALIZED (SELECT DISTINCT t.debit_item_id AS item_id, m.idx AS idx FROM ledger_allocation t"
@@ -497,7 +507,7 @@ def paid_items_by_period(params: KpiParams, periods: list[Period]) -> dict[Perio
         f" candidate AS MATERIALIZED (SELECT x.idx AS idx, {key} AS group_key, i.id AS item_id,"
         f" i.currency AS currency, i.document_date AS document_date, i.due_date AS due_date,"
         f" {_CENTS.format('i.amount')} AS amount_cents"
-        f" FROM touched x JOIN ledger_item i ON i.id = x.item_id{_customer_join(params)}"
+        f" FROM {invoices}{_customer_join(params)}"
         f" WHERE i.kind = %s{scope})"
         f" SELECT y.idx, y.group_key, y.currency, y.document_date, y.due_date, y.amount_cents, MAX(a.date)"
         f" FROM candidate y JOIN m ON m.idx = y.idx JOIN ledger_allocation a ON a.debit_item_id = y.item_id"
@@ -505,7 +515,7 @@ def paid_items_by_period(params: KpiParams, periods: list[Period]) -> dict[Perio
         f" GROUP BY y.idx, y.item_id, y.group_key, y.currency, y.document_date, y.due_date, y.amount_cents,"
         f" m.m_first HAVING SUM({cents}) = y.amount_cents AND MAX(a.date) >= m.m_first"
     )
-    values = [*month_values, low, high, ItemKind.INVOICE.value, *scope_values]
+    values = [*month_values, low, high, *invoice_values, ItemKind.INVOICE.value, *scope_values]
     result: dict[Period, dict[Key, list[PaidItem]]] = {p: defaultdict(list) for p in periods}
     for r in _fetch(sql, values):
         result[periods[r[0]]][(r[1], r[2])].append(
