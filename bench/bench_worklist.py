@@ -290,7 +290,7 @@ def prepare_load(url: str) -> None:
         conn.execute("VACUUM ANALYZE collections_worklistentry")
 
 
-def load_test(url: str, users: int, seconds: int, *, src: Path | None = None, workers: int = 3, threads: int = 4,
+def load_test(url: str, users: int, seconds: int, *, src: Path | None = None, workers: int = 4, threads: int = 1,
               client: str = "fast") -> dict:
     """gunicorn and locust, each its own process, on loopback; p50/p95/p99 per page from locust's CSV.
 
@@ -357,8 +357,9 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--no-build", action="store_true", help="skip timing the worklist build")
     parser.add_argument("--single-only", action="store_true", help="only the single-request CPU measurements")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (gthread)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (gthread); 4x1 had the lowest p95 of "
+                        "2x1, 2x2, 3x4, 4x1 in alternating runs on 2 cores (docs/benchmarks.md)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--locust-client", choices=["fast", "requests"], default="fast")
     parser.add_argument("--rounds", type=int, default=1, help="load runs of each code (and setting), alternating")
     parser.add_argument("--also-gunicorn", nargs="*", default=[], metavar="WORKERSxTHREADS",
