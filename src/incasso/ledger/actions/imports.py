@@ -198,12 +198,7 @@ def import_erp_file(
         with transaction.atomic():
             importer(parsed, errors, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
                      progress=progress, file_name=table.name)
-            if errors:
-                raise _Rejected
-            if not dry_run:
-                _record_batch(table, report, by=by, clock=clock)
-            if dry_run:
-                transaction.set_rollback(True)
+            _close_file(table, report, errors, by=by, clock=clock, dry_run=dry_run)
     except _Rejected:
         _rejected(report, errors, table.name)
     report.seconds = time.perf_counter() - started
@@ -278,12 +273,7 @@ def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportR
                                         bulk_min_items=bulk_min_items)
             checker = ItemColumnChecker(layout, table.delimiter, mapping)
             report.rows = importer.run_columns(_column_blocks(table.lines, checker))
-            if errors:
-                raise _Rejected
-            if not dry_run:
-                _record_batch(table, report, by=by, clock=clock)
-            if dry_run:
-                transaction.set_rollback(True)
+            _close_file(table, report, errors, by=by, clock=clock, dry_run=dry_run)
     except _Rejected:
         _rejected(report, errors, table.name)
     except NotColumnar as exc:
@@ -329,12 +319,7 @@ def _import_staged_file(source: CsvText, path: Path, mapping: Mapping, report: I
                 rows = _counted(table.rows, progress, "checking", table.row_count)
                 ItemImport(report, errors, layout, **options).run(checker.check(rows))
                 report.rows = checker.rows_seen
-            if errors:
-                raise _Rejected
-            if not dry_run:
-                _record_batch(table, report, by=by, clock=clock)
-            if dry_run:
-                transaction.set_rollback(True)
+            _close_file(table, report, errors, by=by, clock=clock, dry_run=dry_run)
     except _Rejected:
         _rejected(report, errors, table.name)
     except FileFormatError as exc:  # the CSV broke down part-way: nothing was kept
@@ -354,6 +339,17 @@ def _counted(rows: Iterable[tuple[int, list[str]]], progress: Progress | None, s
         if not done & 8191:
             progress(stage, done, total)
     progress(stage, done, total)
+
+
+def _close_file(table: Table, report: ImportReport, errors: list, *, by: Actor, clock, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    """End a file's transaction: refuse it whole if any row was rejected, else record the batch, or roll
+    everything back on a dry run."""
+    if errors:
+        raise _Rejected
+    if dry_run:
+        transaction.set_rollback(True)
+    else:
+        _record_batch(table, report, by=by, clock=clock)
 
 
 def _record_batch(table: Table, report: ImportReport, *, by: Actor, clock) -> None:  # type: ignore[no-untyped-def]
