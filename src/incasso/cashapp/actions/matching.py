@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import translation
 
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
@@ -240,10 +241,13 @@ class _Writer:
     in one thread of its own with its own database connection, a few batches behind the matching, so
     that PostgreSQL inserts and indexes one batch on the second core while the next is matched. An
     error in the thread stops the writes and is raised in the caller (at the next submit or at
-    ``finish``); whatever the thread committed before stays, as with the other path."""
+    ``finish``); whatever the thread committed before stays, as with the other path. The thread writes in
+    the caller's active language (write-off and deduction texts are translated labels), as the calling
+    thread itself would."""
 
     def __init__(self, *, threaded: bool) -> None:
         self.error: BaseException | None = None
+        self.language = translation.get_language()
         self.tasks: queue.Queue[tuple[Callable[..., None], tuple[Any, ...], dict[str, Any]] | None] | None = None
         if threaded:
             self.tasks = queue.Queue(maxsize=2)
@@ -260,6 +264,8 @@ class _Writer:
 
     def _work(self) -> None:
         assert self.tasks is not None
+        if self.language:
+            translation.activate(self.language)
         try:
             while (job := self.tasks.get()) is not None:
                 if self.error is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from incasso.audit.events import SYSTEM
 from incasso.audit.models import AuditEvent
@@ -204,10 +205,18 @@ def test_a_second_batched_run_changes_nothing(monkeypatch):
     assert again.auto_applied == 0 and Allocation.objects.count() == allocations
 
 
+@pytest.fixture
+def in_french():  # type: ignore[no-untyped-def]
+    with translation.override("fr"):
+        yield
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postgres(monkeypatch, on_postgres):
+def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postgres(monkeypatch, on_postgres,
+                                                                                      in_french):
     """On PostgreSQL, outside a transaction, the run writes in a thread of its own while it matches the
-    next lines (``_Writer``): the outcome is still the one of applying the lines one by one."""
+    next lines (``_Writer``): the outcome is still the one of applying the lines one by one, down to the
+    translated write-off texts, which the writer thread writes in the caller's language (French here)."""
     batches: list[Any] = []
     per_line, per_line_report = _outcome(batched=False, monkeypatch=monkeypatch, batches=batches)
     _scenario()  # committed this time: the writer's own connection must see it
