@@ -22,7 +22,7 @@ from incasso.ledger.choices import ItemKind
 from incasso.ledger.models import Allocation, Item
 from incasso.reports.kpis import KpiParams, loaders
 from incasso.reports.kpis.compute import _reading
-from incasso.reports.tests.test_kpi_totals import _random_ledger, items_strategy, operations_strategy
+from incasso.reports.tests.random_ledgers import build_random_ledger, items_strategy, operations_strategy
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def _sorted(paid: dict) -> dict:
 def test_one_months_paid_invoices_and_cash_applied_equal_the_several_periods_path_and_the_rows(
         items, operations, by, scoped):
     with transaction.atomic():
-        _random_ledger(items, operations)
+        build_random_ledger(items, operations)
         entity_ids = (Item.objects.order_by("pk").first().entity_id,) if scoped else None
         for year, month in MONTHS:
             start, end = loaders.month_bounds(year, month)

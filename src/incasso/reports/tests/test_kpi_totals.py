@@ -17,67 +17,19 @@ from incasso.audit.events import SYSTEM
 from incasso.core.aging import parse_buckets
 from incasso.core.kpi.aging_totals import BucketTotals, bucket_of, date_index, spread
 from incasso.ledger.actions import allocate, reverse_allocation
-from incasso.ledger.choices import CREDIT_KINDS, ItemKind
+from incasso.ledger.choices import ItemKind
 from incasso.ledger.models import Customer, Item
 from incasso.reports.aging import AgingScope, aged_groups, aging_report
 from incasso.reports.kpis import KpiParams, kpi_table, kpi_trend, loaders
 from incasso.reports.kpis.totals import aging_totals
+from incasso.reports.tests.random_ledgers import START, build_random_ledger, items_strategy, operations_strategy
 from incasso.testing.builders import a_customer, an_entity, an_item
 
 pytestmark = pytest.mark.django_db
 
-START = date(2025, 11, 1)
-KINDS = [ItemKind.INVOICE, ItemKind.FEE, ItemKind.CREDIT_NOTE, ItemKind.PAYMENT]
 BUCKETS = parse_buckets("current,1-30,31-60,61-90,>90")
 
-items_strategy = st.lists(
-    st.tuples(
-        st.sampled_from([0, 0, 0, 1, 2, 3]),  # customer
-        st.sampled_from(KINDS),
-        st.integers(1, 500_000),  # amount in cents
-        st.integers(0, 150),  # document date offset
-        st.integers(0, 90),  # payment terms
-    ),
-    min_size=4, max_size=14,
-)
-operations_strategy = st.lists(
-    st.tuples(
-        st.integers(0, 13), st.integers(0, 13),  # debit and credit picks
-        st.sampled_from([Decimal("1"), Decimal("0.5"), Decimal("0.37"), Decimal("0.01")]),
-        st.integers(0, 200),  # allocation date offset
-        st.one_of(st.none(), st.integers(0, 60)),  # reversed this many days later, or never
-    ),
-    min_size=3, max_size=14,
-)
 dates_strategy = st.lists(st.integers(-10, 260), min_size=1, max_size=13)
-
-
-def _random_ledger(items, operations) -> None:  # type: ignore[no-untyped-def]
-    paris, bucharest = an_entity(currency="EUR"), an_entity(currency="RON", timezone="Europe/Bucharest")
-    customers = [a_customer(paris), a_customer(paris), a_customer(bucharest), a_customer(paris, currency="GBP")]
-    created = []
-    for customer_index, kind, cents, document_offset, terms in items:
-        document_date = START + timedelta(days=document_offset)
-        created.append(an_item(
-            customers[customer_index], kind=kind, amount=Decimal(cents).scaleb(-2),
-            document_date=document_date, due_date=document_date + timedelta(days=terms),
-        ))
-    for debit_pick, credit_pick, fraction, on_offset, reversed_after in operations:
-        debits = [i for i in created if i.kind not in CREDIT_KINDS]
-        if not debits:
-            break
-        debit = Item.objects.get(pk=debits[debit_pick % len(debits)].pk)
-        credits = [i for i in created if i.kind in CREDIT_KINDS and i.customer_id == debit.customer_id]
-        if not credits:
-            continue
-        credit = Item.objects.get(pk=credits[credit_pick % len(credits)].pk)
-        amount = (min(debit.open_amount, credit.open_amount) * fraction).quantize(Decimal("0.01"))
-        if amount <= 0:
-            continue
-        on_date = START + timedelta(days=on_offset)
-        allocation = allocate(debit.pk, credit.pk, amount, on_date, by=SYSTEM)
-        if reversed_after is not None:
-            reverse_allocation(allocation.pk, on_date + timedelta(days=reversed_after), by=SYSTEM, reason="test")
 
 
 def _aging_amounts(day: date, by: str, entity_ids=None) -> dict:  # type: ignore[no-untyped-def]
@@ -99,7 +51,7 @@ def _by_customer_summed_per_entity(day: date) -> dict:  # type: ignore[no-untype
        by=st.sampled_from(["entity", "customer", "currency"]))
 def test_multi_date_totals_equal_the_aging_of_each_date(items, operations, offsets, by):
     with transaction.atomic():
-        _random_ledger(items, operations)
+        build_random_ledger(items, operations)
         dates = [START + timedelta(days=offset) for offset in offsets]
 
         totals = aging_totals(dates, by=by, buckets=BUCKETS)
@@ -119,7 +71,7 @@ def test_multi_date_totals_of_one_entity_and_with_erp_open_amounts(items, operat
     """Scoped to one entity, and with a stored open amount that its clearings do not explain (an ERP
     open item): the totals trust the stored amount exactly as the aging does."""
     with transaction.atomic():
-        _random_ledger(items, operations)
+        build_random_ledger(items, operations)
         first = Item.objects.order_by("pk").first()
         stored = first.amount if first.open_amount != first.amount else first.amount - Decimal("0.01")
         Item.objects.filter(pk=first.pk).update(open_amount=stored)
