@@ -97,12 +97,16 @@ def build_index(entity_ids: list[int]) -> MatchingIndex:
         .exclude(account=SUSPENSE_ACCOUNT)
         .values_list("pk", "entity_id", "group_id", "account", "name", "currency").iterator(chunk_size=5000)
     ]
-    # tuples straight into the index's records (a million of them: no per-row objects in between)
+    # tuples straight into the index's records (a million of them: no per-row objects in between), in
+    # no particular order (the index orders each customer's items itself: no sort of the million rows),
+    # by a cursor that streams them inside a transaction (outside one, a cursor kept open across
+    # commits first copies the whole result on the server)
     items = map(OpenItemRef._make, Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS),
                                                        open_amount__gt=0)
-                .exclude(customer__account=SUSPENSE_ACCOUNT)
+                .exclude(customer__account=SUSPENSE_ACCOUNT).order_by()
                 .values_list(*ITEM_COLUMNS).iterator(chunk_size=20_000))
-    return MatchingIndex.build(customers, items)
+    with transaction.atomic():
+        return MatchingIndex.build(customers, items)
 
 
 def line_ref(line: BankLine, advice_documents: tuple[tuple[str, Decimal | None, Decimal | None], ...] = ()
@@ -184,9 +188,11 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
     settings = settings_for(entities)
     with _index_outside_gc():
         index = build_index(entities)
+    # the proposals made for these lines before (by the lines' own filter: a hundred thousand ids in
+    # the query's text would cost more than the look-up)
     earlier: dict[int, set[tuple[object, ...]]] = defaultdict(set)
-    for line_id, customer_id, allocations in MatchProposal.objects.filter(line__in=lines).values_list(
-            "line_id", "customer_id", "allocations"):
+    for line_id, customer_id, allocations in MatchProposal.objects.filter(
+            line__in=lines_qs.values("pk")).values_list("line_id", "customer_id", "allocations"):
         earlier[line_id].add(_signature(customer_id, allocations))
     advices = {line_id: (number, documents, why) for line_id, number, documents, why in (
         (line_id, f"RA-{pk}", documents_of(documents), why) for line_id, pk, documents, why in
@@ -207,7 +213,7 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
             allocations = [{"item_id": int(a.item_id), "amount": str(a.amount), "discount": str(a.discount)}
                            for a in proposal.allocations]
             customer_id = int(proposal.customer_id) if proposal.customer_id is not None else None
-            seen_before = _signature(customer_id, allocations) in earlier[line.pk]
+            seen_before = line.pk in earlier and _signature(customer_id, allocations) in earlier[line.pk]
             line_settings = settings[line.entity_id]
             if batched and not seen_before and batchable(customer_id, allocations, proposal.confidence,
                                                          line_settings.auto_threshold, proposal.residual_kind, line):

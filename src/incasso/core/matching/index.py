@@ -21,7 +21,8 @@ from rapidfuzz import fuzz, process
 from incasso.core.matching.model import CustomerRef, OpenItemRef
 from incasso.core.matching.text import compact, name_tokens, number_keys
 
-_OLDEST_FIRST = attrgetter("due_date", "document_date", "number")
+# the id last: the same order whatever order the items came in
+_OLDEST_FIRST = attrgetter("due_date", "document_date", "number", "item_id")
 MAX_NAME_CANDIDATES = 5_000  # names scored per fuzzy look-up at most (rarest words first)
 
 
