@@ -113,6 +113,7 @@ class _LineMatcher:
         self.payer_how = ""  # iban, reference, name
         self.payer_note = ""
         self.scope: list[CustomerRef] = []
+        self.scope_ids: set[int | str] = set()  # the scope's customer ids (asked once per item looked at)
 
     # --- payer -----------------------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ class _LineMatcher:
     def _set_customer(self, customer: CustomerRef, how: str, note: str) -> None:
         self.customer, self.payer_how, self.payer_note = customer, how, note
         self.scope = self.index.related_customers(customer)
+        self.scope_ids = {c.customer_id for c in self.scope}
 
     def identify_by_iban(self) -> None:
         if not self.line.counterparty_iban:
@@ -148,7 +150,7 @@ class _LineMatcher:
                                                      f"({customer.account}, score {found.score:.0f})")
 
     def in_scope(self, item: OpenItemRef) -> bool:
-        return any(c.customer_id == item.customer_id for c in self.scope)
+        return item.customer_id in self.scope_ids
 
     def usable(self, item: OpenItemRef) -> bool:
         return item.currency == self.line.currency

@@ -46,6 +46,8 @@ def normalise_name(name: str) -> str:
 
 def compact(text: str) -> str:
     """Upper case, letters and digits only."""
+    if text.isascii() and text.isalnum():
+        return text.upper()  # the common case (IBANs, references): nothing to remove
     return _NON_ALNUM.sub("", strip_accents(text).upper())
 
 
