@@ -28,7 +28,8 @@ hundredths (every amount column has two decimal places), which keeps the totals 
 on PostgreSQL as the exact numeric itself, whose sums the driver hands back as Decimals. Fetching
 and building a hundred thousand rows runs with the cyclic garbage collector paused
 (``_no_gc_pauses``). On PostgreSQL the transaction lets the planner run the scans in parallel
-(``_aggregate_memory``).
+(``_aggregate_memory``). SQLite has no parallel query: a large aging there is cut into slices of
+customers, each run on a connection and a thread of its own, all on one snapshot (``_sliced_fetch``).
 
 The drill-down (``aging_items``) lists the items themselves: it splits them into those untouched
 since D (stored open amount) and those touched since (rebuilt from their allocations).
@@ -37,9 +38,11 @@ since D (stored open amount) and those touched since (rebuilt from their allocat
 from __future__ import annotations
 
 import gc
+import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -81,9 +84,13 @@ class AgingScope:
     customer_ids: tuple[int, ...] | None = None
     collector_id: int | None = None
     currency: str | None = None
+    # A slice of the items by (entity, customer) key: from ``start`` (inclusive) to ``stop``
+    # (exclusive), None for open-ended; a range of ``item_open_aging_idx`` (see ``_sliced_fetch``).
+    start: tuple[int, int] | None = None
+    stop: tuple[int, int] | None = None
 
     def narrowed_to(self, entity_ids: Sequence[int]) -> AgingScope:
-        return AgingScope(tuple(entity_ids), self.customer_ids, self.collector_id, self.currency)
+        return replace(self, entity_ids=tuple(entity_ids))
 
 
 def _in_list(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
@@ -110,6 +117,13 @@ def _scope_filters(scope: AgingScope) -> tuple[str, list[object]]:
     if scope.currency is not None:
         clauses.append("i.currency = %s")
         params.append(scope.currency)
+    # Row values: both databases read the slice as one range of the (entity, customer, ...) index.
+    if scope.start is not None:
+        clauses.append("(i.entity_id, i.customer_id) >= (%s, %s)")
+        params += list(scope.start)
+    if scope.stop is not None:
+        clauses.append("(i.entity_id, i.customer_id) < (%s, %s)")
+        params += list(scope.stop)
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
@@ -410,12 +424,186 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     """(group key, row of label, currency, bucket amounts, item count) as of ``as_of``: one query,
     the open-now and changes parts added up and rolled up to the groups in the database."""
     width = len(buckets)
-    part, params = _merged_part(as_of, basis, buckets, scope)
     with _no_gc_pauses():
-        with _aggregate_memory(), connection.cursor() as cursor:
-            cursor.execute(_rolled_up(part, by, width), params)
-            fetched = cursor.fetchall()
+        fetched = _sliced_fetch(as_of, by, basis, buckets, scope)
+        if fetched is None:
+            part, params = _merged_part(as_of, basis, buckets, scope)
+            with _aggregate_memory(), connection.cursor() as cursor:
+                cursor.execute(_rolled_up(part, by, width), params)
+                fetched = cursor.fetchall()
         return _rows_of(fetched, width, in_cents=connection.vendor != "postgresql")
+
+
+# SQLite runs a query on one core. A large aging (at least SLICE_MIN_CUSTOMERS customers) is cut
+# into SQLITE_SLICES slices of customers, each aged at the same time on a connection of its own
+# (see ``_sliced_fetch``); 1 turns that off.
+SQLITE_SLICES = min(2, os.cpu_count() or 1)
+SLICE_MIN_CUSTOMERS = 20_000
+
+
+def _sliced_fetch(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
+                  scope: AgingScope) -> list[tuple] | None:
+    """On SQLite, the fetched records of ``_rolled_up`` computed in slices of customers at the same
+    time, one thread and one new connection each, or None where that does not apply (then the caller
+    runs the one query).
+
+    SQLite's engine runs on the calling thread and Python's ``sqlite3`` releases the GIL while a
+    statement steps, so two connections age two halves of the customers on two cores. Each slice is a
+    range of (entity, customer) keys, i.e. of ``item_open_aging_idx`` (``AgingScope.start/stop``), cut
+    at the customer in the middle: every (entity, customer, currency) group, with its open-now and
+    its changes part, falls in exactly one slice, so the slices' records are the one query's records
+    (a customer's rows for ``by="customer"``); the rolled-up groups of ``entity``, ``collector`` or
+    ``currency`` that span slices are added up (``_slices_added``). All connections read one snapshot
+    (``_one_snapshot``). Not in a transaction (the new connections would not see its writes), not for
+    an in-memory database other connections cannot open, nor for an aging scoped to some customers
+    or a collector (small: one query)."""
+    if (connection.vendor != "sqlite" or SQLITE_SLICES < 2 or connection.in_atomic_block
+            or not connection.get_autocommit() or scope.customer_ids is not None or scope.collector_id is not None
+            or scope.start is not None or scope.stop is not None or not _shareable()):
+        return None
+    bounds = _slice_bounds(scope)
+    if bounds is None:
+        return None
+    edges = [None, *bounds, None]
+    queries = []
+    for start, stop in zip(edges, edges[1:], strict=False):
+        part, params = _merged_part(as_of, basis, buckets, replace(scope, start=start, stop=stop))
+        queries.append((_rolled_up(part, by, len(buckets)), params))
+    with _one_snapshot(len(queries)) as readers:
+        if readers is None:
+            return None
+        results = _run_at_once(readers, queries)
+    if not _ROLLUPS[by][3]:
+        return [record for result in results for record in result]
+    return _slices_added(results, len(buckets))
+
+
+def _shareable() -> bool:
+    """Whether another connection opens the same database: a file, or a shared-cache in-memory
+    database (the test database), not a private ``:memory:`` one."""
+    name = str(connection.settings_dict["NAME"])
+    return not connection.is_in_memory_db() or ("mode=memory" in name and "cache=shared" in name)
+
+
+def _slice_bounds(scope: AgingScope) -> list[tuple[int, int]] | None:
+    """The (entity, customer) keys that cut the customers in scope into ``SQLITE_SLICES`` slices of
+    as many customers each (customers, not items: a few milliseconds over the customer table's
+    entity index), or None for fewer than ``SLICE_MIN_CUSTOMERS`` customers."""
+    where, params = "", []
+    if scope.entity_ids is not None:
+        clause, params = _in_list("entity_id", scope.entity_ids)
+        where = f" WHERE {clause}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ledger_customer{where}", params)
+        (count,) = cursor.fetchone()
+        if count < max(SLICE_MIN_CUSTOMERS, SQLITE_SLICES):
+            return None
+        bounds = []
+        for index in range(1, SQLITE_SLICES):
+            cursor.execute(f"SELECT entity_id, id FROM ledger_customer{where} ORDER BY entity_id, id LIMIT 1 OFFSET %s",
+                           [*params, count * index // SQLITE_SLICES])
+            entity_id, customer_id = cursor.fetchone()
+            bounds.append((entity_id, customer_id))
+    return bounds
+
+
+@contextmanager
+def _one_snapshot(count: int) -> Iterator[list | None]:
+    """``count`` new connections to the database, each in a read transaction on the same snapshot,
+    closed afterwards; None (nothing opened) when a writer holds the database.
+
+    In WAL mode a reader's snapshot is taken at its first read, and a writer may commit between two
+    readers' first reads. So a third connection takes the write lock (``BEGIN IMMEDIATE``: no other
+    connection can commit while it is held) while the readers take their snapshots, then lets go:
+    writers are held up for the few milliseconds that takes, and if one is writing right now the
+    report does not wait for it (100 ms) but runs as one query."""
+    from django.db.backends.sqlite3.base import Database
+
+    params = connection.get_connection_params()
+    opened = []
+    try:
+        lock = connection.get_new_connection(params)
+        opened.append(lock)
+        lock.isolation_level = None
+        lock.execute("PRAGMA busy_timeout = 100")
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+        except Database.OperationalError:  # "database is locked": someone is writing
+            lock = None
+        if lock is None:
+            yield None
+            return
+        readers = []
+        try:
+            for _index in range(count):
+                reader = connection.get_new_connection(params)
+                opened.append(reader)
+                reader.isolation_level = None
+                reader.execute("BEGIN")
+                reader.execute("SELECT COUNT(*) FROM ledger_legalentity").fetchall()  # the snapshot
+                readers.append(reader)
+        finally:
+            lock.execute("ROLLBACK")
+        yield readers
+    finally:
+        for opened_connection in opened:
+            opened_connection.close()
+
+
+def _run_at_once(readers: list, queries: list[tuple[str, list[object]]]) -> list[list[tuple]]:
+    """Each query on its reader, all at once: the first on this thread, fetched as it goes; the others
+    on threads of their own, each into a temporary table of its connection that this thread reads
+    once they are done. An error in any is raised here.
+
+    Why the temporary tables: ``sqlite3`` lets go of the GIL for each step of a statement and takes
+    it back to turn the row into Python objects, so two threads fetching rows would hand the GIL to
+    each other for every one of a hundred thousand rows. ``CREATE TEMP TABLE ... AS`` is one step:
+    the other threads run the whole query without the GIL."""
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            sql, params = queries[index]
+            cursor = readers[index].cursor(factory=SQLiteCursorWrapper)
+            cursor.execute(f"CREATE TEMP TABLE aging_slice AS {sql}", params)
+        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(1, len(queries))]
+    for thread in threads:
+        thread.start()
+    try:
+        cursor = readers[0].cursor(factory=SQLiteCursorWrapper)
+        cursor.execute(*queries[0])
+        results = [cursor.fetchall()]
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    for reader in readers[1:]:
+        results.append(reader.execute("SELECT * FROM temp.aging_slice").fetchall())
+    return results
+
+
+def _slices_added(results: list[list[tuple]], width: int) -> list[tuple]:
+    """The records of several slices with the records of the same group and currency added up (whole
+    hundredths, None for an empty cell; the item counts; the label is the group's)."""
+    merged: dict[tuple[object, object], tuple] = {}
+    count = 2 + width
+    for result in results:
+        for record in result:
+            key = (record[0], record[1])
+            previous = merged.get(key)
+            if previous is None:
+                merged[key] = record
+                continue
+            cells = [a if b is None else b if a is None else a + b
+                     for a, b in zip(previous[2:count], record[2:count], strict=True)]
+            merged[key] = (record[0], record[1], *cells, previous[count] + record[count], *record[count + 1:])
+    return list(merged.values())
 
 
 def _rows_of(fetched: list[tuple], width: int, *, in_cents: bool) -> list[tuple[object, AgingRow]]:
