@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -176,10 +177,10 @@ def _payment_numbers_taken(numbers: list[tuple[int, str]]) -> set[tuple[int, str
 
 
 def _array(values: list[Any]) -> str:
-    """A PostgreSQL array literal (``{"1","2",NULL}``) of ``values`` (None is NULL, anything else its
-    ``str``), passed as one string: quoting one string is far cheaper for the driver than adapting a
-    list of a thousand values one by one."""
-    return "{" + ",".join("NULL" if value is None else
+    """A PostgreSQL array literal (``{1,"EUR",NULL}``) of ``values`` (None is NULL, an int as it is,
+    anything else its ``str`` quoted), passed as one string: quoting one string is far cheaper for the
+    driver than adapting a list of a thousand values one by one."""
+    return "{" + ",".join("NULL" if value is None else str(value) if type(value) is int else
                           '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
                           for value in values) + "}"
 
@@ -223,6 +224,7 @@ def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], D
     """The batch's rows: built as tuples, inserted by ``COPY`` on PostgreSQL (ids taken from the
     sequences beforehand) and by ``bulk_create`` elsewhere; the same rows and events either way."""
     now = timezone.now()
+    zone = UTC if settings.USE_TZ else None  # what timezone.now() reads each time
     user_id = by.user.pk if by.user is not None else None
     payment_label = str(ItemKind.PAYMENT.label)
     auto_label = str(ProposalStatus.AUTO.label)
@@ -261,7 +263,7 @@ def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], D
 
     def event(kind: EventKind, subject_type: str, subject_id: object, customer_id: int, message: str,
               before: _Json | None, after: _Json) -> None:
-        events.append((timezone.now(), user_id, by.label, kind.value, subject_type, str(subject_id), customer_id,
+        events.append((datetime.now(zone), user_id, by.label, kind.value, subject_type, str(subject_id), customer_id,
                        message, before, after))
 
     for (auto, parts, _total), proposal_id, payment_id in zip(plan, proposal_ids, payment_ids, strict=True):

@@ -242,3 +242,17 @@ def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postg
     assert (report.auto_applied, report.queued, report.unidentified, report.unchanged, len(report.conflicts)) == (
         per_line_report.auto_applied, per_line_report.queued, per_line_report.unidentified,
         per_line_report.unchanged, len(per_line_report.conflicts))
+
+
+def test_array_parameters_reach_postgres_unchanged(on_postgres):
+    """The batch passes its ids, amounts, dates and codes to PostgreSQL as one array literal each."""
+    from django.db import connection
+
+    from incasso.cashapp.actions.batch import _array
+
+    texts = ['a"b', "c\\d", "", None, "NULL", " x ", "{,}", "é'", "applied"]
+    numbers = [Decimal("12.50"), Decimal("-0.01"), Decimal("1E+2"), None]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[], %s::bigint[], %s::numeric[], %s::date[]",
+                       [_array(texts), _array([1, None, 2**40]), _array(numbers), _array([AS_OF, None])])
+        assert cursor.fetchone() == (texts, [1, None, 2**40], numbers, [AS_OF, None])
