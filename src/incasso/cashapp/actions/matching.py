@@ -135,9 +135,9 @@ PROGRESS_EVERY = 200  # lines between two progress reports
 @contextmanager
 def _outside_gc() -> Iterator[None]:
     """The run's lines and the index's millions of records are built with the cyclic garbage collector
-    paused (it would otherwise traverse all of them again and again while they are created: the
-    hundred thousand lines took three times longer to load than with it paused) and then frozen out of
-    its reach for the rest of the run (``run_matching`` unfreezes them at its end: nothing leaks in a
+    paused (it would otherwise traverse all of them again and again while they are created: 100,000
+    lines load in 1.7-1.9 CPU-s with it paused, 2.4-3.0 with it running) and then frozen out of its
+    reach for the rest of the run (``run_matching`` unfreezes them at its end: nothing leaks in a
     long-running process)."""
     enabled = gc.isenabled()
     gc.disable()
