@@ -27,9 +27,10 @@ amounts are added up (``_exact``) on SQLite, which stores decimals as binary flo
 hundredths (every amount column has two decimal places), which keeps the totals exact to the cent;
 on PostgreSQL as the exact numeric itself, whose sums the driver hands back as Decimals. Fetching
 and building a hundred thousand rows runs with the cyclic garbage collector paused
-(``_no_gc_pauses``). On PostgreSQL the transaction lets the planner run the scans in parallel
-(``_aggregate_memory``). SQLite has no parallel query: a large aging there is cut into slices of
-customers, each run on a connection and a thread of its own, all on one snapshot (``_sliced_fetch``).
+(``_no_gc_pauses``). A large aging outside a transaction is cut into slices of customers, each run on
+a connection and a thread of its own, all on one snapshot (``_sliced_fetch``): SQLite has no parallel
+query, and on PostgreSQL two serial halves cost less than one parallel plan. Otherwise, on PostgreSQL
+the transaction lets the planner run the scans in parallel (``_aggregate_memory``).
 
 The drill-down (``aging_items``) lists the items themselves: it splits them into those untouched
 since D (stored open amount) and those touched since (rebuilt from their allocations).
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -434,30 +436,34 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
         return _rows_of(fetched, width, in_cents=connection.vendor != "postgresql")
 
 
-# SQLite runs a query on one core. A large aging (at least SLICE_MIN_CUSTOMERS customers) is cut
-# into SQLITE_SLICES slices of customers, each aged at the same time on a connection of its own
-# (see ``_sliced_fetch``); 1 turns that off.
-SQLITE_SLICES = min(2, os.cpu_count() or 1)
+# A large aging (at least SLICE_MIN_CUSTOMERS customers) is cut into SLICES slices of customers,
+# each aged at the same time on a connection and a thread of its own (see ``_sliced_fetch``); 1 turns
+# that off.
+SLICES = min(2, os.cpu_count() or 1)
 SLICE_MIN_CUSTOMERS = 20_000
 
 
 def _sliced_fetch(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
                   scope: AgingScope) -> list[tuple] | None:
-    """On SQLite, the fetched records of ``_rolled_up`` computed in slices of customers at the same
-    time, one thread and one new connection each, or None where that does not apply (then the caller
-    runs the one query).
+    """The fetched records of ``_rolled_up`` computed in slices of customers at the same time, one
+    thread and one new connection each, or None where that does not apply (then the caller runs the
+    one query).
 
-    SQLite's engine runs on the calling thread and Python's ``sqlite3`` releases the GIL while a
-    statement steps, so two connections age two halves of the customers on two cores. Each slice is a
-    range of (entity, customer) keys, i.e. of ``item_open_aging_idx`` (``AgingScope.start/stop``), cut
-    at the customer in the middle: every (entity, customer, currency) group, with its open-now and
-    its changes part, falls in exactly one slice, so the slices' records are the one query's records
-    (a customer's rows for ``by="customer"``); the rolled-up groups of ``entity``, ``collector`` or
+    SQLite has no parallel query, and its engine runs on the calling thread; Python's ``sqlite3``
+    releases the GIL while a statement steps, so two connections age two halves of the customers on
+    two cores. On PostgreSQL, two serial backends for two halves cost less than one parallel plan
+    over the whole (its workers hand a hundred thousand partial groups each to the leader, which
+    merges and finalizes them alone), and the second connection fetches while the first computes.
+
+    Each slice is a range of (entity, customer) keys, i.e. of ``item_open_aging_idx``
+    (``AgingScope.start/stop``): every (entity, customer, currency) group, with its open-now and its
+    changes part, falls in exactly one slice, so the slices' records are the one query's records (a
+    customer's rows for ``by="customer"``); the rolled-up groups of ``entity``, ``collector`` or
     ``currency`` that span slices are added up (``_slices_added``). All connections read one snapshot
     (``_one_snapshot``). Not in a transaction (the new connections would not see its writes), not for
-    an in-memory database other connections cannot open, nor for an aging scoped to some customers
-    or a collector (small: one query)."""
-    if (connection.vendor != "sqlite" or SQLITE_SLICES < 2 or connection.in_atomic_block
+    an in-memory database other connections cannot open or a PostgreSQL connection pool, nor for an
+    aging scoped to some customers or a collector (small: one query)."""
+    if (SLICES < 2 or connection.vendor not in ("sqlite", "postgresql") or connection.in_atomic_block
             or not connection.get_autocommit() or scope.customer_ids is not None or scope.collector_id is not None
             or scope.start is not None or scope.stop is not None or not _shareable()):
         return None
@@ -479,44 +485,100 @@ def _sliced_fetch(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
 
 
 def _shareable() -> bool:
-    """Whether another connection opens the same database: a file, or a shared-cache in-memory
-    database (the test database), not a private ``:memory:`` one."""
+    """Whether new connections reach the same data: on SQLite a file, or a shared-cache in-memory
+    database (the test database), not a private ``:memory:`` one; on PostgreSQL not from a pool."""
+    if connection.vendor == "postgresql":
+        return not connection.settings_dict["OPTIONS"].get("pool")
     name = str(connection.settings_dict["NAME"])
     return not connection.is_in_memory_db() or ("mode=memory" in name and "cache=shared" in name)
 
 
 def _slice_bounds(scope: AgingScope) -> list[tuple[int, int]] | None:
-    """The (entity, customer) keys that cut the customers in scope into ``SQLITE_SLICES`` slices of
-    as many customers each (customers, not items: a few milliseconds over the customer table's
-    entity index), or None for fewer than ``SLICE_MIN_CUSTOMERS`` customers."""
+    """The (entity, customer) keys that cut the customers in scope into ``SLICES`` slices of about as
+    many customers each, or None for fewer than ``SLICE_MIN_CUSTOMERS`` customers.
+
+    From the number of customers per entity (read from the customer table's entity index alone) and
+    the lowest and highest customer id (the two ends of the primary key): the cut falls in the entity
+    where the running count passes each share, at the id that far between the lowest and highest.
+    Ids are spread about evenly, and a slice a little larger only takes a little longer: a bound
+    changes no result."""
     where, params = "", []
     if scope.entity_ids is not None:
         clause, params = _in_list("entity_id", scope.entity_ids)
         where = f" WHERE {clause}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ledger_customer{where}", params)
-        (count,) = cursor.fetchone()
-        if count < max(SLICE_MIN_CUSTOMERS, SQLITE_SLICES):
+        cursor.execute(
+            f"SELECT entity_id, COUNT(*) FROM ledger_customer{where} GROUP BY entity_id ORDER BY entity_id", params,
+        )
+        entities = cursor.fetchall()
+        total = sum(count for _entity, count in entities)
+        if total < max(SLICE_MIN_CUSTOMERS, SLICES):
             return None
-        bounds = []
-        for index in range(1, SQLITE_SLICES):
-            cursor.execute(f"SELECT entity_id, id FROM ledger_customer{where} ORDER BY entity_id, id LIMIT 1 OFFSET %s",
-                           [*params, count * index // SQLITE_SLICES])
-            entity_id, customer_id = cursor.fetchone()
-            bounds.append((entity_id, customer_id))
+        cursor.execute("SELECT MIN(id), MAX(id) FROM ledger_customer")
+        low, high = cursor.fetchone()
+    bounds: list[tuple[int, int]] = []
+    passed = 0
+    for entity_id, count in entities:
+        while len(bounds) < SLICES - 1 and passed + count > total * (len(bounds) + 1) // SLICES:
+            into = total * (len(bounds) + 1) // SLICES - passed
+            bounds.append((entity_id, low + (high - low) * into // count))
+        passed += count
     return bounds
 
 
 @contextmanager
 def _one_snapshot(count: int) -> Iterator[list | None]:
     """``count`` new connections to the database, each in a read transaction on the same snapshot,
-    closed afterwards; None (nothing opened) when a writer holds the database.
+    closed afterwards; None (nothing opened) when that cannot be had at once (SQLite: a writer holds
+    the database)."""
+    if connection.vendor == "postgresql":
+        with _postgresql_snapshot(count) as readers:
+            yield readers
+        return
+    with _sqlite_snapshot(count) as readers:
+        yield readers
 
-    In WAL mode a reader's snapshot is taken at its first read, and a writer may commit between two
-    readers' first reads. So a third connection takes the write lock (``BEGIN IMMEDIATE``: no other
-    connection can commit while it is held) while the readers take their snapshots, then lets go:
-    writers are held up for the few milliseconds that takes, and if one is writing right now the
-    report does not wait for it (100 ms) but runs as one query."""
+
+@contextmanager
+def _postgresql_snapshot(count: int) -> Iterator[list]:
+    """PostgreSQL: the first connection exports its snapshot (``pg_export_snapshot``, in a REPEATABLE
+    READ transaction) and the others import it (``SET TRANSACTION SNAPSHOT``): they all see exactly
+    the same rows. Each transaction gets the aging's settings (``_aggregate_memory``), but no parallel
+    workers: the slices are the parallelism."""
+    params = connection.get_connection_params()
+    opened = []
+    try:
+        for _index in range(count):
+            reader = connection.get_new_connection(params)
+            opened.append(reader)
+            reader.autocommit = True
+            reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if len(opened) == 1:
+                (snapshot,) = reader.execute("SELECT pg_export_snapshot()").fetchone()
+                if not _SNAPSHOT_ID.match(snapshot):
+                    raise AgingError(f"unexpected snapshot id {snapshot!r}")
+            else:
+                reader.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # a utility statement: no parameters
+            reader.execute(
+                "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
+                " set_config('max_parallel_workers_per_gather', '0', true)"
+            )
+        yield opened
+    finally:
+        for reader in opened:
+            reader.close()
+
+
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
+
+
+@contextmanager
+def _sqlite_snapshot(count: int) -> Iterator[list | None]:
+    """SQLite: in WAL mode a reader's snapshot is taken at its first read, and a writer may commit
+    between two readers' first reads. So one more connection takes the write lock (``BEGIN
+    IMMEDIATE``: no other connection can commit while it is held) while the readers take their
+    snapshots, then lets go: writers are held up for the few milliseconds that takes, and if one is
+    writing right now the report does not wait for it (100 ms) but runs as one query."""
     from django.db.backends.sqlite3.base import Database
 
     params = connection.get_connection_params()
@@ -551,23 +613,37 @@ def _one_snapshot(count: int) -> Iterator[list | None]:
 
 
 def _run_at_once(readers: list, queries: list[tuple[str, list[object]]]) -> list[list[tuple]]:
-    """Each query on its reader, all at once: the first on this thread, fetched as it goes; the others
-    on threads of their own, each into a temporary table of its connection that this thread reads
-    once they are done. An error in any is raised here.
+    """Each query on its reader, all at once: the first on this thread, the others on threads of
+    their own. An error in any is raised here.
 
-    Why the temporary tables: ``sqlite3`` lets go of the GIL for each step of a statement and takes
-    it back to turn the row into Python objects, so two threads fetching rows would hand the GIL to
-    each other for every one of a hundred thousand rows. ``CREATE TEMP TABLE ... AS`` is one step:
-    the other threads run the whole query without the GIL."""
-    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+    On SQLite the other threads run theirs into a temporary table of their connection, which this
+    thread reads once they are done: ``sqlite3`` lets go of the GIL for each step of a statement and
+    takes it back to turn the row into Python objects, so two threads fetching rows would hand the
+    GIL to each other for every one of a hundred thousand rows; ``CREATE TEMP TABLE ... AS`` is one
+    step. psycopg waits for the server without the GIL and turns the rows into Python objects in one
+    go when they have all come: the threads fetch."""
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
+        def cursor_of(reader):  # type: ignore[no-untyped-def]
+            return reader.cursor(factory=SQLiteCursorWrapper)
+    else:
+        def cursor_of(reader):  # type: ignore[no-untyped-def]
+            return reader.cursor()
+
+    results: list[list[tuple]] = [[] for _query in queries]
     errors: list[BaseException] = []
 
     def run(index: int) -> None:
         try:
             sql, params = queries[index]
-            cursor = readers[index].cursor(factory=SQLiteCursorWrapper)
-            cursor.execute(f"CREATE TEMP TABLE aging_slice AS {sql}", params)
+            cursor = cursor_of(readers[index])
+            if sqlite:
+                cursor.execute(f"CREATE TEMP TABLE aging_slice AS {sql}", params)
+            else:
+                cursor.execute(sql, params)
+                results[index] = cursor.fetchall()
         except BaseException as error:  # noqa: BLE001 - handed to the calling thread
             errors.append(error)
 
@@ -575,16 +651,17 @@ def _run_at_once(readers: list, queries: list[tuple[str, list[object]]]) -> list
     for thread in threads:
         thread.start()
     try:
-        cursor = readers[0].cursor(factory=SQLiteCursorWrapper)
+        cursor = cursor_of(readers[0])
         cursor.execute(*queries[0])
-        results = [cursor.fetchall()]
+        results[0] = cursor.fetchall()
     finally:
         for thread in threads:
             thread.join()
     if errors:
         raise errors[0]
-    for reader in readers[1:]:
-        results.append(reader.execute("SELECT * FROM temp.aging_slice").fetchall())
+    if sqlite:
+        for index, reader in enumerate(readers[1:], start=1):
+            results[index] = reader.execute("SELECT * FROM temp.aging_slice").fetchall()
     return results
 
 

@@ -1,11 +1,10 @@
 """Aging in slices of customers equals the aging in one query.
 
-On SQLite a large aging outside a transaction is cut into slices of customers, each aged on a
-connection and a thread of its own (``reports.aging._sliced_fetch``). These tests commit a random
-ledger (the slices' connections only see committed rows, hence ``transaction=True``), lower the
-size threshold so that four customers are cut, and compare every grouping, basis and a few dates
-with the one query. On PostgreSQL the threads do not apply, but the slice filter does: the slices'
-rows added up equal the whole on both databases.
+A large aging outside a transaction is cut into slices of customers, each aged on a connection and
+a thread of its own, all on one snapshot (``reports.aging._sliced_fetch``). These tests commit a
+random ledger (the slices' connections only see committed rows, hence ``transaction=True``), lower
+the size threshold so that four customers are cut, and compare every grouping, basis and a few dates
+with the one query, on both databases.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ def _ledger(seed: int) -> list[Customer]:
 
 @pytest.fixture
 def sliced(monkeypatch):  # type: ignore[no-untyped-def]
-    """Slices from four customers on; the number of runs of the sliced path (SQLite)."""
+    """Slices from four customers on; the number of runs of the sliced path."""
     monkeypatch.setattr(aging, "SLICE_MIN_CUSTOMERS", 0)
     runs = Counter()
     run_at_once = aging._run_at_once
@@ -72,37 +71,36 @@ def test_the_slices_age_as_the_one_query(sliced, monkeypatch, slices):  # type: 
             for offset in OFFSETS:
                 as_of = START + timedelta(days=offset)
                 # when it is aged in one query and in slices
-                monkeypatch.setattr(aging, "SQLITE_SLICES", 1)
+                monkeypatch.setattr(aging, "SLICES", 1)
                 whole = aging_report(as_of, by=by, basis=basis, buckets=BUCKETS)
-                monkeypatch.setattr(aging, "SQLITE_SLICES", slices)
+                monkeypatch.setattr(aging, "SLICES", slices)
                 cut = aging_report(as_of, by=by, basis=basis, buckets=BUCKETS)
                 # then the rows are the same, to the cent, with the same item counts
                 assert _rows(cut) == _rows(whole), f"{by}, {basis}, as of {as_of}"
                 # and so are the keyed groups other reports read (sorted: the slices' order differs)
-                monkeypatch.setattr(aging, "SQLITE_SLICES", 1)
+                monkeypatch.setattr(aging, "SLICES", 1)
                 keyed_whole = aged_groups(as_of, by, basis, BUCKETS, AgingScope(), {})
-                monkeypatch.setattr(aging, "SQLITE_SLICES", slices)
+                monkeypatch.setattr(aging, "SLICES", slices)
                 keyed_cut = aged_groups(as_of, by, basis, BUCKETS, AgingScope(), {})
                 key = lambda pair: (str(pair[0]), pair[1].currency)  # noqa: E731
                 assert [(k, r.currency, r.amounts, r.item_count) for k, r in sorted(keyed_cut, key=key)] == [
                     (k, r.currency, r.amounts, r.item_count) for k, r in sorted(keyed_whole, key=key)
                 ]
-    # and on SQLite the sliced path did run (on PostgreSQL it never does)
-    expected = 2 * 4 * 2 * len(OFFSETS) if connection.vendor == "sqlite" else 0
-    assert sliced[slices] == expected
+    # and the sliced path did run, every time
+    assert sliced[slices] == 2 * 4 * 2 * len(OFFSETS)
 
 
 def test_an_aging_scoped_to_entities_is_sliced_too(sliced, monkeypatch):  # type: ignore[no-untyped-def]
     customers = _ledger(seed=7)
     entity_ids = [customers[0].entity_id]
     as_of = START + timedelta(days=95)
-    monkeypatch.setattr(aging, "SQLITE_SLICES", 1)
+    monkeypatch.setattr(aging, "SLICES", 1)
     whole = aging_report(as_of, by="customer", entity_ids=entity_ids, buckets=BUCKETS)
-    monkeypatch.setattr(aging, "SQLITE_SLICES", 2)
+    monkeypatch.setattr(aging, "SLICES", 2)
     cut = aging_report(as_of, by="customer", entity_ids=entity_ids, buckets=BUCKETS)
     assert _rows(cut) == _rows(whole)
     assert {r.group.split("/")[0] for r in cut.rows} == {customers[0].entity.code}
-    assert sliced[2] == (1 if connection.vendor == "sqlite" else 0)
+    assert sliced[2] == 1
 
 
 def test_the_slice_filters_add_up_to_the_whole(sliced):  # type: ignore[no-untyped-def]
@@ -133,9 +131,9 @@ def test_a_writer_holding_the_database_makes_it_one_query(sliced, monkeypatch): 
     # given a committed ledger and another connection in the middle of a write transaction
     _ledger(seed=3)
     as_of = START + timedelta(days=95)
-    monkeypatch.setattr(aging, "SQLITE_SLICES", 1)
+    monkeypatch.setattr(aging, "SLICES", 1)
     whole = aging_report(as_of, buckets=BUCKETS)
-    monkeypatch.setattr(aging, "SQLITE_SLICES", 2)
+    monkeypatch.setattr(aging, "SLICES", 2)
     writer = connection.get_new_connection(connection.get_connection_params())
     writer.isolation_level = None
     try:
@@ -155,7 +153,7 @@ def test_inside_a_transaction_it_is_one_query(sliced, monkeypatch):  # type: ign
     # given a committed ledger, and an open transaction that added an item (other connections
     # cannot see it)
     customers = _ledger(seed=5)
-    monkeypatch.setattr(aging, "SQLITE_SLICES", 2)
+    monkeypatch.setattr(aging, "SLICES", 2)
     as_of = START + timedelta(days=400)
     before = {(r.group, r.currency): r for r in aging_report(as_of, buckets=BUCKETS).rows}
     with transaction.atomic():
@@ -166,5 +164,5 @@ def test_inside_a_transaction_it_is_one_query(sliced, monkeypatch):  # type: ign
     key = next(k for k in after if k[1] == added.currency and f"/{customers[1].account} " in k[0])
     previous = before.get(key)
     assert after[key].total == (previous.total if previous else Decimal("0")) + Decimal("123.45")
-    # the aging before the transaction was sliced (on SQLite), not the one in it
-    assert sliced[2] == (1 if connection.vendor == "sqlite" else 0)
+    # the aging before the transaction was sliced, not the one in it
+    assert sliced[2] == 1
