@@ -16,10 +16,16 @@ A second, identical import is timed too (``reimport``): it must report every row
 
 ``--paths rows,columns`` (the default) times the import paths in the same run, each on its own fresh
 database, so the ratio between them does not depend on the machine's load: ``columns`` (the
-default path for plain CSV files: blocks checked and written column by column, see
-``ledger.actions.import_columns``), ``rows`` (the per-row check with COPY/executemany writes, the
-path before it, forced with ``columnar=False``) and, on request, ``staged`` (the file loaded into a
-staging table and checked set-based, ``ledger.actions.import_staged``).
+default path for plain CSV files: on PostgreSQL a first import is checked and written through
+Arrow, ``ledger.actions.import_arrow``; otherwise blocks checked and written column by column,
+``ledger.actions.import_columns``), ``blocks`` (the column-wise path without Arrow, forced with
+``arrow=False``), ``rows`` (the per-row check with COPY/executemany writes, forced with
+``columnar=False``) and, on request, ``staged`` (the file loaded into a staging table and checked
+set-based, ``ledger.actions.import_staged``). ``arrow`` in the output says whether Arrow took the file.
+
+``--maintenance-workers N`` lets PostgreSQL build each index with up to N parallel workers (the
+server's own default is 2; the default here, 0, keeps every index build's CPU in the backend); the
+workers' CPU is then polled from /proc and printed as ``workers_cpu_s``.
 """
 
 from __future__ import annotations
@@ -77,7 +83,7 @@ def write_synthetic(folder: Path, items: int, customers_per_entity: int = 5000, 
 
 
 TIMED = """
-import json, os, resource, sys, time
+import json, os, resource, sys, threading, time
 from datetime import date
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incasso.settings")
@@ -98,28 +104,58 @@ if connection.vendor == "postgresql":
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
+seen, stopping, poller = {}, threading.Event(), None
+
+def poll_workers():
+    # The parallel workers of the backend (index builds), polled every 50 ms from a connection of its
+    # own; each one's last CPU reading from /proc (its last few ms may be missed: a slight underestimate).
+    started = time.thread_time()
+    with psycopg.connect(os.environ["INCASSO_DATABASE_URL"], autocommit=True) as poll:
+        while not stopping.is_set():
+            for (pid,) in poll.execute("SELECT pid FROM pg_stat_activity WHERE leader_pid = %s AND pid <> %s",
+                                       [backend, backend]).fetchall():
+                seen.setdefault(pid, 0.0)
+            for pid in list(seen):
+                try:
+                    seen[pid] = backend_cpu(pid)
+                except (FileNotFoundError, ProcessLookupError):
+                    pass
+            time.sleep(0.05)
+    seen["poller"] = -(time.thread_time() - started)
+
+if backend is not None and sys.argv[4] != "0":
+    import psycopg
+    poller = threading.Thread(target=poll_workers, daemon=True)
+    poller.start()
 load_before = os.getloadavg()[0]
 server_before = backend_cpu(backend)
 before = resource.getrusage(resource.RUSAGE_SELF)
 report = import_erp_file("items", sys.argv[1], by=Actor(None, "bench"), as_of=date(2026, 7, 1),
                          bulk_min_items=int(sys.argv[2]), staged=sys.argv[3] == "staged",
-                         columnar=sys.argv[3] == "columns")
+                         columnar=sys.argv[3] in ("columns", "blocks"), arrow=sys.argv[3] == "columns")
 after = resource.getrusage(resource.RUSAGE_SELF)
 server = backend_cpu(backend) - server_before
+if poller:
+    stopping.set()
+    poller.join()
+poller_cpu = -seen.pop("poller", 0.0)
+worker_cpu = sum(seen.values())
 assert report.ok, report.errors[:5]
-cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime - poller_cpu
 print(json.dumps({"rows": report.rows, "created": report.created, "unchanged": report.unchanged,
-                  "bulk_load": report.bulk_load, "path": report.path,
+                  "bulk_load": report.bulk_load, "path": report.path, "arrow": report.arrow,
                   "seconds": round(report.seconds, 2), "rows_per_s": round(report.rows_per_second),
                   "python_cpu_s": round(cpu, 2), "server_cpu_s": round(server, 2),
-                  "rows_per_cpu_s": round(report.rows / (cpu + server)),
+                  "workers_cpu_s": round(worker_cpu, 2),
+                  "rows_per_cpu_s": round(report.rows / (cpu + server + worker_cpu)),
                   "peak_rss_mb": round(after.ru_maxrss / 1024),
                   "load_average": [load_before, os.getloadavg()[0]]}))
 """
 
 
-def run(args: list[str], url: str) -> str:
-    env = {**os.environ, "INCASSO_DATABASE_URL": url, "PGOPTIONS": "-c max_parallel_maintenance_workers=0"}
+def run(args: list[str], url: str, maintenance_workers: int = 0) -> str:
+    env = {**os.environ, "INCASSO_DATABASE_URL": url,
+           "PGOPTIONS": f"-c max_parallel_maintenance_workers={maintenance_workers}"}
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own tools
     if done.returncode != 0:
         sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
@@ -141,15 +177,17 @@ def fresh_database(vendor: str, name: str) -> str:
     return f"{PG_SERVER}/{name}"
 
 
-def bench(vendor: str, folder: Path, name: str, bulk_min_items: int, path: str) -> dict[str, object]:
+def bench(vendor: str, folder: Path, name: str, bulk_min_items: int, path: str,  # noqa: PLR0913
+          maintenance_workers: int = 0) -> dict[str, object]:
     url = fresh_database(vendor, name)
     run([str(INCASSO), "migrate", "-v", "0"], url)
     for kind in ("entities", "customers"):
         run([str(INCASSO), "import", kind, str(folder / f"{kind}.csv")], url)
-    timed = [str(PYTHON), "-c", TIMED, str(folder / "items.csv"), str(bulk_min_items), path]
-    first = json.loads(run(timed, url))
-    again = json.loads(run(timed, url))
-    return {"database": vendor, "import_path": path, "bulk_min_items": bulk_min_items, **first, "reimport": again}
+    timed = [str(PYTHON), "-c", TIMED, str(folder / "items.csv"), str(bulk_min_items), path, str(maintenance_workers)]
+    first = json.loads(run(timed, url, maintenance_workers))
+    again = json.loads(run(timed, url, maintenance_workers))
+    return {"database": vendor, "import_path": path, "bulk_min_items": bulk_min_items,
+            "maintenance_workers": maintenance_workers, **first, "reimport": again}
 
 
 def main() -> None:
@@ -160,7 +198,10 @@ def main() -> None:
     parser.add_argument("--database-name", default="bench_import",
                         help="PostgreSQL database (dropped and created) and SQLite file name under var/bench/")
     parser.add_argument("--paths", default="rows,columns",
-                        help="import paths to time: columns (the default path), rows (per row), staged (set-based)")
+                        help="import paths to time: columns (the default path), blocks (column-wise without "
+                             "Arrow), rows (per row), staged (set-based)")
+    parser.add_argument("--maintenance-workers", type=int, default=0,
+                        help="PostgreSQL max_parallel_maintenance_workers for the timed imports (0: none)")
     parser.add_argument("--bulk-min-items", type=int, default=50_000,
                         help="new items from which the bulk-load path is taken (huge: the per-row path)")
     options = parser.parse_args()
@@ -171,7 +212,8 @@ def main() -> None:
             write_synthetic(folder, options.items)
     for vendor in options.databases.split(","):
         for path in options.paths.split(","):
-            print(json.dumps(bench(vendor, folder, options.database_name, options.bulk_min_items, path)), flush=True)
+            print(json.dumps(bench(vendor, folder, options.database_name, options.bulk_min_items, path,
+                                   options.maintenance_workers)), flush=True)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ from incasso.core.erp_rows import (
     parse_entities,
     resolve_header,
 )
-from incasso.ledger.actions.import_columns import ColumnItemImport, NotColumnar
+from incasso.ledger.actions.import_arrow import ArrowItemImport
+from incasso.ledger.actions.import_columns import NotColumnar
 from incasso.ledger.actions.import_items import BULK_MIN_ITEMS, ItemImport
 from incasso.ledger.actions.import_staged import StagedItemImport
 from incasso.ledger.importers.readers import CsvText, FileFormatError, Table, read_csv_text, read_table
@@ -96,6 +97,7 @@ class ImportReport:
     bulk_load: bool = False  # new items went in with indexes and foreign keys rebuilt afterwards
     path: str = ""  # items: "columns" (column-wise), "staged" (set-based), or "per row" (and why not staged)
     not_columnar: str = ""  # items: why a CSV file tried column-wise went row by row
+    arrow: bool = False  # items, column-wise: the whole file was checked and written through Arrow
 
     @property
     def ok(self) -> bool:
@@ -127,6 +129,7 @@ def import_erp_file(
     bulk_min_items: int = BULK_MIN_ITEMS,
     staged: bool = False,
     columnar: bool = True,
+    arrow: bool = True,
 ) -> ImportReport:
     """Import one ERP extract of ``kind`` (entities, customers, contacts or items), all or nothing.
 
@@ -138,7 +141,9 @@ def import_erp_file(
     per-row path anyway. It is not the default: measured on a million items it costs as many CPU
     seconds as the per-row path, spent in the database instead (docs/benchmarks.md, item import).
     ``columnar`` (the default) lets a CSV item file without quotes try the column-wise path
-    (``import_columns``) first; False forces the per-row path (for comparisons).
+    (``import_columns``) first; False forces the per-row path (for comparisons). ``arrow`` (the
+    default) lets the column-wise path check and write a first import through Arrow
+    (``import_arrow``, PostgreSQL); False keeps it block by block (for comparisons).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown extract kind {kind!r} (one of {', '.join(KINDS)})")
@@ -179,7 +184,7 @@ def import_erp_file(
     if kind == "items":
         if columnar and table.lines is not None and _import_item_columns(
                 table, layout, mapping, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
-                progress=progress, bulk_min_items=bulk_min_items):
+                progress=progress, bulk_min_items=bulk_min_items, arrow=arrow):
             report.seconds = time.perf_counter() - started
             return report
         _import_item_file(table, rows, layout, mapping, report, by=by, clock=clock, as_of=as_of, dry_run=dry_run,
@@ -257,8 +262,9 @@ def _column_blocks(lines: list[str], checker: ItemColumnChecker) -> Iterator[Ite
 
 def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportReport, *, by: Actor,  # type: ignore[no-untyped-def]
                          clock, as_of: date | None, dry_run: bool, progress: Progress | None,
-                         bulk_min_items: int) -> bool:
-    """A plain CSV item file through the column-wise path (``ledger.actions.import_columns``).
+                         bulk_min_items: int, arrow: bool) -> bool:
+    """A plain CSV item file through the column-wise path (``ledger.actions.import_columns``; with
+    ``arrow``, a first import on PostgreSQL through ``ledger.actions.import_arrow`` when it can).
     False when a block could not be vouched for: the transaction was rolled back, nothing was
     recorded, and the caller imports the file row by row."""
     assert table.lines is not None
@@ -268,11 +274,15 @@ def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportR
         with bulk_session(relax_foreign_keys=large), transaction.atomic():
             if not dry_run:
                 lock_for_import("ledger_item", "ledger_allocation")
-            importer = ColumnItemImport(report, errors, layout, by=by, dry_run=dry_run, clock=clock, as_of=as_of,
-                                        progress=progress, file_name=table.name, file_rows=table.row_count,
-                                        bulk_min_items=bulk_min_items)
+            importer = ArrowItemImport(report, errors, layout, by=by, dry_run=dry_run, clock=clock, as_of=as_of,
+                                       progress=progress, file_name=table.name, file_rows=table.row_count,
+                                       bulk_min_items=bulk_min_items)
             checker = ItemColumnChecker(layout, table.delimiter, mapping)
-            report.rows = importer.run_columns(_column_blocks(table.lines, checker))
+            rows = importer.run_arrow(table.lines, checker) if arrow else None
+            report.arrow = rows is not None
+            if rows is None:
+                rows = importer.run_columns(_column_blocks(table.lines, checker))
+            report.rows = rows
             _close_file(table, report, errors, by=by, clock=clock, dry_run=dry_run)
     except _Rejected:
         _rejected(report, errors, table.name)
@@ -280,7 +290,7 @@ def _import_item_columns(table: Table, layout, mapping: Mapping, report: ImportR
         report.rows = report.created = report.updated = report.unchanged = 0
         report.allocations_created = report.allocations_reversed = 0
         report.planned = []
-        report.bulk_load = False
+        report.bulk_load = report.arrow = False
         report.path, report.not_columnar = "per row", str(exc)
         return False
     report.path = "columns"

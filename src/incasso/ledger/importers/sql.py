@@ -194,6 +194,32 @@ def insert_columns(table: str, columns: Sequence[str], blocks: Iterable[Sequence
     return count
 
 
+_ARROW_COPY_BATCH = 100_000  # rows per piece of CSV text handed to the COPY writer thread
+
+
+def insert_arrow(table: str, columns: Sequence[str], values: Sequence[object]) -> int:
+    """PostgreSQL only: insert rows given as Arrow string arrays (one per column, all of one length,
+    null for NULL); returns how many. Arrow's CSV writer puts them together (every text quoted, so
+    an empty text stays empty and only an unquoted empty field is NULL) and ``COPY ... (FORMAT csv)``
+    reads them, batch by batch through psycopg's writer thread, so the server parses one batch while
+    the next is written."""
+    import pyarrow as pa
+    import pyarrow.csv as csv
+    from psycopg.copy import QueuedLibpqWriter
+
+    rows = pa.Table.from_arrays(list(values), names=[f"c{index}" for index in range(len(columns))])  # type: ignore[arg-type]
+    options = csv.WriteOptions(include_header=False, delimiter=",", quoting_style="needed")
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
+                      writer=QueuedLibpqWriter(raw)) as copy:
+            for start in range(0, rows.num_rows, _ARROW_COPY_BATCH):
+                sink = pa.BufferOutputStream()
+                csv.write_csv(rows.slice(start, _ARROW_COPY_BATCH), sink, options)
+                copy.write(sink.getvalue().to_pybytes())
+    return rows.num_rows
+
+
 def update_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Update ``columns`` of the rows whose ``id`` is the first value of each tuple."""
     if not rows:
