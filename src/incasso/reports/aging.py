@@ -540,30 +540,36 @@ def _one_snapshot(count: int) -> Iterator[list | None]:
 
 
 @contextmanager
-def _postgresql_snapshot(count: int) -> Iterator[list]:
+def _postgresql_snapshot(count: int) -> Iterator[list | None]:
     """PostgreSQL: the first connection exports its snapshot (``pg_export_snapshot``, in a REPEATABLE
     READ transaction) and the others import it (``SET TRANSACTION SNAPSHOT``): they all see exactly
     the same rows. Each transaction gets the aging's settings (``_aggregate_memory``), but no parallel
-    workers: the slices are the parallelism."""
+    workers: the slices are the parallelism. None if the connections cannot be had (say, the server's
+    connection limit): the report runs as one query on its own connection."""
     params = connection.get_connection_params()
-    opened = []
+    opened: list = []
     try:
-        for _index in range(count):
-            reader = connection.get_new_connection(params)
-            opened.append(reader)
-            reader.autocommit = True
-            reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            if len(opened) == 1:
-                (snapshot,) = reader.execute("SELECT pg_export_snapshot()").fetchone()
-                if not _SNAPSHOT_ID.match(snapshot):
-                    raise AgingError(f"unexpected snapshot id {snapshot!r}")
-            else:
-                reader.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # a utility statement: no parameters
-            reader.execute(
-                "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
-                " set_config('max_parallel_workers_per_gather', '0', true)"
-            )
-        yield opened
+        try:
+            snapshot = ""
+            for _index in range(count):
+                reader = connection.get_new_connection(params)
+                opened.append(reader)
+                reader.autocommit = True
+                reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                if len(opened) == 1:
+                    (snapshot,) = reader.execute("SELECT pg_export_snapshot()").fetchone()
+                    if not _SNAPSHOT_ID.match(snapshot):
+                        raise AgingError(f"unexpected snapshot id {snapshot!r}")
+                else:
+                    reader.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # a utility statement: no parameters
+                reader.execute(
+                    "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
+                    " set_config('max_parallel_workers_per_gather', '0', true)"
+                )
+            readers: list | None = opened
+        except connection.Database.Error:
+            readers = None
+        yield readers
     finally:
         for reader in opened:
             reader.close()
@@ -577,35 +583,31 @@ def _sqlite_snapshot(count: int) -> Iterator[list | None]:
     """SQLite: in WAL mode a reader's snapshot is taken at its first read, and a writer may commit
     between two readers' first reads. So one more connection takes the write lock (``BEGIN
     IMMEDIATE``: no other connection can commit while it is held) while the readers take their
-    snapshots, then lets go: writers are held up for the few milliseconds that takes, and if one is
-    writing right now the report does not wait for it (100 ms) but runs as one query."""
-    from django.db.backends.sqlite3.base import Database
-
+    snapshots, then lets go: writers are held up for the few milliseconds that takes. None if a
+    writer holds the database right now (the report does not wait for it, 100 ms, but runs as one
+    query), or if the connections cannot be had."""
     params = connection.get_connection_params()
-    opened = []
+    opened: list = []
     try:
-        lock = connection.get_new_connection(params)
-        opened.append(lock)
-        lock.isolation_level = None
-        lock.execute("PRAGMA busy_timeout = 100")
+        readers: list | None = []
         try:
-            lock.execute("BEGIN IMMEDIATE")
-        except Database.OperationalError:  # "database is locked": someone is writing
-            lock = None
-        if lock is None:
-            yield None
-            return
-        readers = []
-        try:
-            for _index in range(count):
-                reader = connection.get_new_connection(params)
-                opened.append(reader)
-                reader.isolation_level = None
-                reader.execute("BEGIN")
-                reader.execute("SELECT COUNT(*) FROM ledger_legalentity").fetchall()  # the snapshot
-                readers.append(reader)
-        finally:
-            lock.execute("ROLLBACK")
+            lock = connection.get_new_connection(params)
+            opened.append(lock)
+            lock.isolation_level = None
+            lock.execute("PRAGMA busy_timeout = 100")
+            lock.execute("BEGIN IMMEDIATE")  # "database is locked" if someone is writing
+            try:
+                for _index in range(count):
+                    reader = connection.get_new_connection(params)
+                    opened.append(reader)
+                    reader.isolation_level = None
+                    reader.execute("BEGIN")
+                    reader.execute("SELECT COUNT(*) FROM ledger_legalentity").fetchall()  # the snapshot
+                    readers.append(reader)
+            finally:
+                lock.execute("ROLLBACK")
+        except connection.Database.Error:
+            readers = None
         yield readers
     finally:
         for opened_connection in opened:

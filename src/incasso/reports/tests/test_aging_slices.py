@@ -166,3 +166,21 @@ def test_inside_a_transaction_it_is_one_query(sliced, monkeypatch):  # type: ign
     assert after[key].total == (previous.total if previous else Decimal("0")) + Decimal("123.45")
     # the aging before the transaction was sliced, not the one in it
     assert sliced[2] == 1
+
+
+def test_without_more_connections_it_is_one_query(sliced, monkeypatch):  # type: ignore[no-untyped-def]
+    # given a committed ledger, and a server that takes no more connections
+    _ledger(seed=9)
+    as_of = START + timedelta(days=95)
+    monkeypatch.setattr(aging, "SLICES", 1)
+    whole = aging_report(as_of, by="entity", buckets=BUCKETS)
+    monkeypatch.setattr(aging, "SLICES", 2)
+    connection.ensure_connection()
+
+    def refused(params):  # type: ignore[no-untyped-def]
+        raise connection.Database.OperationalError("sorry, too many clients already")
+
+    monkeypatch.setattr(connection, "get_new_connection", refused)
+    # when the ledger is aged, then it runs as one query on its own connection, with the same rows
+    assert _rows(aging_report(as_of, by="entity", buckets=BUCKETS)) == _rows(whole)
+    assert sliced[2] == 0
