@@ -28,7 +28,7 @@ hundredths (every amount column has two decimal places), which keeps the totals 
 on PostgreSQL as the exact numeric itself, whose sums the driver hands back as Decimals. Fetching
 and building a hundred thousand rows runs with the cyclic garbage collector paused
 (``_no_gc_pauses``). A large aging outside a transaction is cut into slices of customers, each run on
-a connection and a thread of its own, all on one snapshot (``_sliced_fetch``): SQLite has no parallel
+a connection and a thread of its own, all on one snapshot (``_sliced_rows``): SQLite has no parallel
 query, and on PostgreSQL two serial halves cost less than one parallel plan. Otherwise, on PostgreSQL
 the transaction lets the planner run the scans in parallel (``_aggregate_memory``).
 
@@ -42,7 +42,7 @@ import gc
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -87,7 +87,7 @@ class AgingScope:
     collector_id: int | None = None
     currency: str | None = None
     # A slice of the items by (entity, customer) key: from ``start`` (inclusive) to ``stop``
-    # (exclusive), None for open-ended; a range of ``item_open_aging_idx`` (see ``_sliced_fetch``).
+    # (exclusive), None for open-ended; a range of ``item_open_aging_idx`` (see ``_sliced_rows``).
     start: tuple[int, int] | None = None
     stop: tuple[int, int] | None = None
 
@@ -427,27 +427,31 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     the open-now and changes parts added up and rolled up to the groups in the database."""
     width = len(buckets)
     with _no_gc_pauses():
-        fetched = _sliced_fetch(as_of, by, basis, buckets, scope)
-        if fetched is None:
-            part, params = _merged_part(as_of, basis, buckets, scope)
-            with _aggregate_memory(), connection.cursor() as cursor:
-                cursor.execute(_rolled_up(part, by, width), params)
-                fetched = cursor.fetchall()
+        sliced = _sliced_rows(as_of, by, basis, buckets, scope)
+        if sliced is not None:
+            return sliced
+        part, params = _merged_part(as_of, basis, buckets, scope)
+        with _aggregate_memory(), connection.cursor() as cursor:
+            cursor.execute(_rolled_up(part, by, width), params)
+            fetched = cursor.fetchall()
         return _rows_of(fetched, width, in_cents=connection.vendor != "postgresql")
 
 
 # A large aging (at least SLICE_MIN_CUSTOMERS customers) is cut into SLICES slices of customers,
-# each aged at the same time on a connection and a thread of its own (see ``_sliced_fetch``); 1 turns
+# each aged at the same time on a connection and a thread of its own (see ``_sliced_rows``); 1 turns
 # that off.
 SLICES = min(2, os.cpu_count() or 1)
 SLICE_MIN_CUSTOMERS = 20_000
+# The calling thread's slice is larger (in tenths of the others'): the other threads build their rows
+# while its query still runs, and it builds its own after (see ``_run_at_once``).
+FIRST_SLICE_WEIGHT = 14
 
 
-def _sliced_fetch(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
-                  scope: AgingScope) -> list[tuple] | None:
-    """The fetched records of ``_rolled_up`` computed in slices of customers at the same time, one
-    thread and one new connection each, or None where that does not apply (then the caller runs the
-    one query).
+def _sliced_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
+                 scope: AgingScope) -> list[tuple[object, AgingRow]] | None:
+    """The rows of ``_grouped_rows`` computed in slices of customers at the same time, one thread
+    and one new connection each, or None where that does not apply (then the caller runs the one
+    query).
 
     SQLite has no parallel query, and its engine runs on the calling thread; Python's ``sqlite3``
     releases the GIL while a statement steps, so two connections age two halves of the customers on
@@ -475,13 +479,16 @@ def _sliced_fetch(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     for start, stop in zip(edges, edges[1:], strict=False):
         part, params = _merged_part(as_of, basis, buckets, replace(scope, start=start, stop=stop))
         queries.append((_rolled_up(part, by, len(buckets)), params))
+    width, in_cents = len(buckets), connection.vendor != "postgresql"
     with _one_snapshot(len(queries)) as readers:
         if readers is None:
             return None
-        results = _run_at_once(readers, queries)
-    if not _ROLLUPS[by][3]:
-        return [record for result in results for record in result]
-    return _slices_added(results, len(buckets))
+        if not _ROLLUPS[by][3]:
+            # A customer's rows are in one slice: each thread builds its own slice's rows.
+            results = _run_at_once(readers, queries, lambda fetched: _rows_of(fetched, width, in_cents=in_cents))
+            return [row for result in results for row in result]
+        results = _run_at_once(readers, queries, lambda fetched: fetched)
+    return _rows_of(_slices_added(results, width), width, in_cents=in_cents)
 
 
 def _shareable() -> bool:
@@ -494,8 +501,9 @@ def _shareable() -> bool:
 
 
 def _slice_bounds(scope: AgingScope) -> list[tuple[int, int]] | None:
-    """The (entity, customer) keys that cut the customers in scope into ``SLICES`` slices of about as
-    many customers each, or None for fewer than ``SLICE_MIN_CUSTOMERS`` customers.
+    """The (entity, customer) keys that cut the customers in scope into ``SLICES`` slices, the first
+    ``FIRST_SLICE_WEIGHT`` tenths of the others' size, or None for fewer than ``SLICE_MIN_CUSTOMERS``
+    customers.
 
     From the number of customers per entity (read from the customer table's entity index alone) and
     the lowest and highest customer id (the two ends of the primary key): the cut falls in the entity
@@ -516,11 +524,15 @@ def _slice_bounds(scope: AgingScope) -> list[tuple[int, int]] | None:
             return None
         cursor.execute("SELECT MIN(id), MAX(id) FROM ledger_customer")
         low, high = cursor.fetchone()
+    # The cut after slice n, in customers: the first slice (this thread's) weighs FIRST_SLICE_WEIGHT
+    # tenths, every other one ten.
+    weights = [FIRST_SLICE_WEIGHT] + [10] * (SLICES - 1)
+    cuts = [total * sum(weights[: n + 1]) // sum(weights) for n in range(SLICES - 1)]
     bounds: list[tuple[int, int]] = []
     passed = 0
     for entity_id, count in entities:
-        while len(bounds) < SLICES - 1 and passed + count > total * (len(bounds) + 1) // SLICES:
-            into = total * (len(bounds) + 1) // SLICES - passed
+        while len(bounds) < len(cuts) and passed + count > cuts[len(bounds)]:
+            into = cuts[len(bounds)] - passed
             bounds.append((entity_id, low + (high - low) * into // count))
         passed += count
     return bounds
@@ -601,6 +613,7 @@ def _sqlite_snapshot(count: int) -> Iterator[list | None]:
                     reader = connection.get_new_connection(params)
                     opened.append(reader)
                     reader.isolation_level = None
+                    reader.execute("PRAGMA temp_store = MEMORY")  # the slice's table (``_run_at_once``)
                     reader.execute("BEGIN")
                     reader.execute("SELECT COUNT(*) FROM ledger_legalentity").fetchall()  # the snapshot
                     readers.append(reader)
@@ -614,38 +627,38 @@ def _sqlite_snapshot(count: int) -> Iterator[list | None]:
             opened_connection.close()
 
 
-def _run_at_once(readers: list, queries: list[tuple[str, list[object]]]) -> list[list[tuple]]:
-    """Each query on its reader, all at once: the first on this thread, the others on threads of
-    their own. An error in any is raised here.
+def _run_at_once(readers: list, queries: list[tuple[str, list[object]]],
+                 finish: Callable[[list[tuple]], list]) -> list[list]:
+    """Each query on its reader, all at once, the first on this thread and the others on threads of
+    their own, each thread passing its fetched records through ``finish``. An error in any is raised
+    here.
 
-    On SQLite the other threads run theirs into a temporary table of their connection, which this
-    thread reads once they are done: ``sqlite3`` lets go of the GIL for each step of a statement and
-    takes it back to turn the row into Python objects, so two threads fetching rows would hand the
-    GIL to each other for every one of a hundred thousand rows; ``CREATE TEMP TABLE ... AS`` is one
-    step. psycopg waits for the server without the GIL and turns the rows into Python objects in one
-    go when they have all come: the threads fetch."""
+    Only the waiting for the database runs without the GIL: the records are turned into Python
+    objects and ``finish``ed with it. So each thread computes first and fetches after, all at once:
+    on SQLite the query runs as ``CREATE TEMP TABLE ... AS`` on its connection (one step of the
+    statement, without the GIL) and its table is read after (``sqlite3`` takes the GIL back for every
+    row it steps to, and two threads fetching a hundred thousand rows would hand it to each other for
+    each one); psycopg waits for the whole result without the GIL. And the other slices are smaller
+    than this thread's (``_slice_bounds``), so they are fetched and finished while this thread's
+    query still runs."""
     sqlite = connection.vendor == "sqlite"
     if sqlite:
         from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
-        def cursor_of(reader):  # type: ignore[no-untyped-def]
-            return reader.cursor(factory=SQLiteCursorWrapper)
-    else:
-        def cursor_of(reader):  # type: ignore[no-untyped-def]
-            return reader.cursor()
-
-    results: list[list[tuple]] = [[] for _query in queries]
+    results: list[list] = [[] for _query in queries]
     errors: list[BaseException] = []
 
     def run(index: int) -> None:
         try:
             sql, params = queries[index]
-            cursor = cursor_of(readers[index])
             if sqlite:
+                cursor = readers[index].cursor(factory=SQLiteCursorWrapper)
                 cursor.execute(f"CREATE TEMP TABLE aging_slice AS {sql}", params)
+                cursor.execute("SELECT * FROM temp.aging_slice")
             else:
+                cursor = readers[index].cursor()
                 cursor.execute(sql, params)
-                results[index] = cursor.fetchall()
+            results[index] = finish(cursor.fetchall())
         except BaseException as error:  # noqa: BLE001 - handed to the calling thread
             errors.append(error)
 
@@ -653,17 +666,12 @@ def _run_at_once(readers: list, queries: list[tuple[str, list[object]]]) -> list
     for thread in threads:
         thread.start()
     try:
-        cursor = cursor_of(readers[0])
-        cursor.execute(*queries[0])
-        results[0] = cursor.fetchall()
+        run(0)
     finally:
         for thread in threads:
             thread.join()
     if errors:
         raise errors[0]
-    if sqlite:
-        for index, reader in enumerate(readers[1:], start=1):
-            results[index] = reader.execute("SELECT * FROM temp.aging_slice").fetchall()
     return results
 
 

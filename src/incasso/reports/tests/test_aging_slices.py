@@ -50,9 +50,9 @@ def sliced(monkeypatch):  # type: ignore[no-untyped-def]
     runs = Counter()
     run_at_once = aging._run_at_once
 
-    def counted(readers, queries):  # type: ignore[no-untyped-def]
+    def counted(readers, queries, finish):  # type: ignore[no-untyped-def]
         runs[len(queries)] += 1
-        return run_at_once(readers, queries)
+        return run_at_once(readers, queries, finish)
 
     monkeypatch.setattr(aging, "_run_at_once", counted)
     return runs
