@@ -33,11 +33,14 @@ _NAMES = ("entity", "account", "kind", "number", "document_date", "due_date", "c
 class ArrowItems:
     """The checked columns of a file as Arrow string arrays, by canonical name (``_NAMES``); an
     optional column the file lacks is None. ``kind`` holds the canonical kinds, the dates ISO
-    text (null for an empty optional date), the amounts two-decimal text."""
+    text (null for an empty optional date), the amounts two-decimal text. ``plain`` says that no
+    value holds a backslash or a tab (the file has none): PostgreSQL's COPY text format can take
+    the values as they are."""
 
-    def __init__(self, columns: dict[str, pa.Array | None], count: int) -> None:
+    def __init__(self, columns: dict[str, pa.Array | None], count: int, plain: bool) -> None:
         self.columns = columns
         self.count = count
+        self.plain = plain
 
     def __getitem__(self, name: str) -> pa.Array | None:
         return self.columns[name]
@@ -102,7 +105,10 @@ def check_arrow(lines: list[str], checker: ItemColumnChecker) -> ArrowItems | No
         return None
     width = checker._width
     names = [f"f{index}" for index in range(width)]
-    data = ("\n".join(lines[1:end]) + "\n").encode()
+    text = "\n".join(lines[1:end]) + "\n"
+    plain = "\\" not in text and "\t" not in text
+    data = text.encode()
+    del text
     try:
         table = csv.read_csv(
             pa.py_buffer(data),
@@ -171,4 +177,4 @@ def check_arrow(lines: list[str], checker: ItemColumnChecker) -> ArrowItems | No
         keys = pc.binary_join_element_wise(columns["entity"], columns["kind"], columns["number"], "\x00")
         if pc.count_distinct(keys).as_py() != count:
             return None
-    return ArrowItems(columns, count)
+    return ArrowItems(columns, count, plain)

@@ -37,6 +37,7 @@ def both(header: str, rows: list[str], delimiter: str = ",", mapping: Mapping = 
 def test_the_arrow_check_gives_the_block_checks_values(header, rows, delimiter):
     arrow, blocks = both(header, rows, delimiter)
     assert arrow is not None and blocks is not None and arrow.count == len(rows)
+    assert arrow.plain == ("\\" not in "".join(rows) and "\t" not in "".join(rows))
     for index, name in enumerate(_NAMES, start=1):
         values = arrow[name]  # None: a column the file lacks, all None in the blocks
         assert (values.to_pylist() if values is not None else [None] * len(rows)) == blocks[index]

@@ -4,8 +4,8 @@ When every row of a file is new (none of its legal entities has items yet) and t
 (``incasso.core.erp_arrow``) vouches for every row, the new items are numbered, resolved and
 written without a Python step per row or per value: entities and customers are looked up once per
 distinct value and spread with ``take``, the ERP clearings computed on integer cents, and the rows
-go to ``COPY ... (FORMAT csv)`` as Arrow's CSV writer writes them (every text quoted, NULL
-unquoted empty), batch after batch through psycopg's writer thread. Everything after the new
+go to ``COPY`` as Arrow's CSV writer writes them (``ledger.importers.sql.insert_arrow``), batch
+after batch through psycopg's writer thread. Everything after the new
 items (the ERP allocations, the bulk-load rebuild, claims on the id sequence, the audit) is
 ``ItemImport._complete`` as on the other paths, with the same values.
 
@@ -16,6 +16,7 @@ block-wise column check in the same transaction.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 from incasso.core.erp_arrow import ArrowItems, cents, cents_text, check_arrow
@@ -45,8 +46,8 @@ class ArrowItemImport(ColumnItemImport):
     def run_arrow(self, lines: list[str], checker: ItemColumnChecker) -> int | None:
         """Import the file if every row is a new item the Arrow check vouches for; returns the rows
         read, or None (nothing written, nothing recorded) when the file needs the other paths."""
-        if self.dry_run or not is_postgres() or self.entities_with_items:
-            return None
+        if self.dry_run or not is_postgres() or self.entities_with_items or find_spec("pyarrow") is None:
+            return None  # (pyarrow is a dependency; an installation without it imports block by block)
         checked = check_arrow(lines, checker)
         if checked is None:
             return None
@@ -60,7 +61,7 @@ class ArrowItemImport(ColumnItemImport):
             self.progress("checking", checked.count, self.file_rows)
         if self.bulk_possible and checked.count >= self.bulk_min_items:
             self.bulk.begin()
-        insert_arrow("ledger_item", _ITEM_INSERT, columns)
+        insert_arrow("ledger_item", _ITEM_INSERT, columns, plain=checked.plain)
         self._complete()
         return self.rows_read
 
