@@ -1,7 +1,7 @@
 """Benchmark: aging by customer over a million open items, on PostgreSQL and SQLite, against pandas.
 
     .venv/bin/python bench/bench_aging.py [--items 1000000] [--customers 100000] [--db both|pg|sqlite]
-                                          [--rebuild] [--repeat 3] [--slices N]
+                                          [--rebuild] [--repeat 3]
 
 What it does:
 
@@ -18,12 +18,9 @@ What it does:
    its allocations, bucket with ``searchsorted``, group by customer) over DataFrames read once from
    the SQLite file. The computation is timed (best of ``--repeat``); the load time is reported apart.
 4. Checks that both give the same totals per currency and prints JSON: seconds, CPU seconds of the
-   measuring process (all its threads: on SQLite the aging's slices run on threads of their own),
-   and, on PostgreSQL, of its server backend, of the parallel workers that backend started and of
-   the backends of the connections the aging opened for its slices (``_ParallelWorkers``), ratio
-   ours/pandas and peak RSS. Of the ``--repeat`` runs the one with the best wall time is reported,
-   all of them listed. ``--slices N`` sets ``reports.aging.SLICES`` (1: one query, as before the
-   slices) for an A/B in the same run. Peak
+   measuring process and, on PostgreSQL, of its server backend and of the parallel workers that
+   backend started (``_ParallelWorkers``), ratio ours/pandas and peak RSS. Of the ``--repeat`` runs
+   the one with the best wall time is reported, all of them listed. Peak
    RSS is the child process's maximum resident set size (``os.wait4`` rusage ``ru_maxrss``), i.e.
    interpreter + Django + the data the process held, not the database server.
 """
@@ -223,30 +220,25 @@ def _vacuum_analyze(connection) -> None:  # type: ignore[no-untyped-def]
 
 # ------------------------------------------------------------------ measured parts (run as children)
 
-def measure_ours(url: str, as_of: date, repeat: int, slices: int | None = None) -> dict:
+def measure_ours(url: str, as_of: date, repeat: int) -> dict:
     _django(url)
     from django.db import connection
 
-    from incasso.reports import aging
     from incasso.reports.aging import aging_report
-
-    if slices is not None:
-        aging.SLICES = slices
 
     server_cpu = _server_cpu_reader(connection)
     workers = _ParallelWorkers(connection)
-    seconds, cpu_seconds, server_seconds, worker_seconds, slice_seconds = [], [], [], [], []
+    seconds, cpu_seconds, server_seconds, worker_seconds = [], [], [], []
     for _ in range(repeat):
         workers.start()
         started, cpu_started, server_started = time.perf_counter(), time.process_time(), server_cpu()
         report = aging_report(as_of, by="customer")
         seconds.append(time.perf_counter() - started)
         server_seconds.append(server_cpu() - server_started)
-        worker_cpu, slice_cpu, poller_cpu = workers.stop()
+        worker_cpu, poller_cpu = workers.stop()
         # The poller thread's own CPU is not the report's.
         cpu_seconds.append(time.process_time() - cpu_started - poller_cpu)
         worker_seconds.append(worker_cpu)
-        slice_seconds.append(slice_cpu)
     totals = {c: str(row.total) for c, row in report.totals().items()}
     # CPU seconds of this process: on SQLite the whole report (the database runs in-process), on
     # PostgreSQL the Python side only; there the server backend's CPU seconds are given apart, and
@@ -254,14 +246,12 @@ def measure_ours(url: str, as_of: date, repeat: int, slices: int | None = None) 
     best = min(range(repeat), key=lambda n: seconds[n])
     result = {"seconds": seconds[best], "all_seconds": [round(s, 3) for s in seconds],
               "cpu_seconds": round(cpu_seconds[best], 3), "all_cpu_seconds": [round(s, 3) for s in cpu_seconds],
-              "rows": len(report.rows), "totals": totals, "slices": aging.SLICES}
+              "rows": len(report.rows), "totals": totals}
     if connection.vendor == "postgresql":
         result["server_cpu_seconds"] = round(server_seconds[best], 3)
         result["all_server_cpu_seconds"] = [round(s, 3) for s in server_seconds]
         result["worker_cpu_seconds"] = round(worker_seconds[best], 3)
         result["all_worker_cpu_seconds"] = [round(s, 3) for s in worker_seconds]
-        result["slice_backend_cpu_seconds"] = round(slice_seconds[best], 3)
-        result["all_slice_backend_cpu_seconds"] = [round(s, 3) for s in slice_seconds]
     return result
 
 
@@ -287,12 +277,10 @@ def _proc_cpu(pid: int) -> float | None:
 
 
 class _ParallelWorkers:
-    """The CPU seconds of the parallel workers the measured backend starts, and of the backends of the
-    connections the report opens for its slices (``reports.aging._sliced_fetch``: client backends of
-    this database started since ``start``): a thread polls ``pg_stat_activity`` (from a connection of
-    its own) every few milliseconds and keeps each one's last CPU reading from /proc. A process's last
-    few milliseconds before it exits may be missed, so the figures are slight underestimates. Does
-    nothing on SQLite."""
+    """The CPU seconds of the parallel workers the measured backend starts: a thread polls
+    ``pg_stat_activity`` (by ``leader_pid``, from a connection of its own) every few milliseconds and
+    keeps each worker's last CPU reading from /proc. A worker's last few milliseconds before it exits
+    may be missed, so the figure is a slight underestimate. Does nothing on SQLite."""
 
     INTERVAL = 0.005
 
@@ -310,14 +298,10 @@ class _ParallelWorkers:
         import threading
 
         self.seen: dict[int, float] = {}
-        self.slices: set[int] = set()
         self.poller_cpu = 0.0
         self.stopping = threading.Event()
         self.thread = None
         if self.leader is not None:
-            with self.poll_connection.cursor() as cursor:
-                cursor.execute("SELECT clock_timestamp()")
-                self.since = cursor.fetchone()[0]
             self.thread = threading.Thread(target=self._poll, daemon=True)
             self.thread.start()
 
@@ -325,15 +309,10 @@ class _ParallelWorkers:
         started = time.thread_time()
         with self.poll_connection.cursor() as cursor:
             while not self.stopping.is_set():
-                cursor.execute(
-                    "SELECT pid, leader_pid IS NULL FROM pg_stat_activity WHERE pid <> %s AND pid <> pg_backend_pid()"
-                    " AND (leader_pid = %s OR (datname = current_database() AND backend_type = 'client backend'"
-                    " AND backend_start >= %s))",
-                    [self.leader, self.leader, self.since])
-                for pid, own_backend in cursor.fetchall():
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE leader_pid = %s AND pid <> %s",
+                               [self.leader, self.leader])
+                for (pid,) in cursor.fetchall():
                     self.seen.setdefault(pid, 0.0)
-                    if own_backend:
-                        self.slices.add(pid)
                 for pid in list(self.seen):
                     cpu = _proc_cpu(pid)
                     if cpu is not None:
@@ -341,15 +320,13 @@ class _ParallelWorkers:
                 time.sleep(self.INTERVAL)
         self.poller_cpu = time.thread_time() - started
 
-    def stop(self) -> tuple[float, float, float]:
-        """(CPU seconds of the parallel workers seen since start, of the slices' backends, CPU seconds
-        the poller thread used)."""
+    def stop(self) -> tuple[float, float]:
+        """(CPU seconds of the workers seen since start, CPU seconds the poller thread used)."""
         if self.thread is None:
-            return 0.0, 0.0, 0.0
+            return 0.0, 0.0
         self.stopping.set()
         self.thread.join()
-        workers = sum(cpu for pid, cpu in self.seen.items() if pid not in self.slices)
-        return workers, sum(self.seen[pid] for pid in self.slices), self.poller_cpu
+        return sum(self.seen.values()), self.poller_cpu
 
 
 def measure_pandas(url: str, as_of: date, repeat: int) -> dict:
@@ -398,11 +375,10 @@ def measure_pandas(url: str, as_of: date, repeat: int) -> dict:
             "rows": len(table), "totals": {c: _money(int(v)) for c, v in totals.items()}}
 
 
-def _child(kind: str, url: str, as_of: date, repeat: int, slices: int | None = None) -> dict:
+def _child(kind: str, url: str, as_of: date, repeat: int) -> dict:
     """Run one measured part in a fresh process; its own peak RSS comes from wait4."""
     process = subprocess.Popen(  # noqa: S603 - this very script
-        [PYTHON, __file__, "--measure", kind, "--url", url, "--as-of", as_of.isoformat(), "--repeat", str(repeat),
-         *(["--slices", str(slices)] if slices is not None else [])],
+        [PYTHON, __file__, "--measure", kind, "--url", url, "--as-of", as_of.isoformat(), "--repeat", str(repeat)],
         stdout=subprocess.PIPE, env={**os.environ, "INCASSO_DATABASE_URL": url},
     )
     assert process.stdout is not None
@@ -426,10 +402,9 @@ def main() -> None:
     parser.add_argument("--measure", choices=["ours", "pandas", "build"])
     parser.add_argument("--url")
     parser.add_argument("--as-of", type=date.fromisoformat)
-    parser.add_argument("--slices", type=int, help="reports.aging.SLICES for our aging (1: one query)")
     args = parser.parse_args()
     if args.measure == "ours":
-        print(json.dumps(measure_ours(args.url, args.as_of, args.repeat, args.slices)))
+        print(json.dumps(measure_ours(args.url, args.as_of, args.repeat)))
         return
     if args.measure == "pandas":
         print(json.dumps(measure_pandas(args.url, args.as_of, args.repeat)))
@@ -452,9 +427,7 @@ def main() -> None:
         result["build"][name] = json.loads(built.stdout)
     dates = {"today": TODAY, "today-90": TODAY - timedelta(days=90)}
     for name, url in databases.items():
-        result["ours"][name] = {
-            label: _child("ours", url, day, args.repeat, args.slices) for label, day in dates.items()
-        }
+        result["ours"][name] = {label: _child("ours", url, day, args.repeat) for label, day in dates.items()}
     baseline_url = databases.get("sqlite", next(iter(databases.values())))
     result["pandas"] = {label: _child("pandas", baseline_url, day, args.repeat) for label, day in dates.items()}
     result["pandas_note"] = f"DataFrames read from {baseline_url.split('@')[-1]}"

@@ -27,10 +27,8 @@ amounts are added up (``_exact``) on SQLite, which stores decimals as binary flo
 hundredths (every amount column has two decimal places), which keeps the totals exact to the cent;
 on PostgreSQL as the exact numeric itself, whose sums the driver hands back as Decimals. Fetching
 and building a hundred thousand rows runs with the cyclic garbage collector paused
-(``_no_gc_pauses``). A large aging outside a transaction is cut into slices of customers, each run on
-a connection and a thread of its own, all on one snapshot (``_sliced_rows``): SQLite has no parallel
-query, and on PostgreSQL two serial halves cost less than one parallel plan. Otherwise, on PostgreSQL
-the transaction lets the planner run the scans in parallel (``_aggregate_memory``).
+(``_no_gc_pauses``). On PostgreSQL the transaction lets the planner run the scans in parallel
+(``_aggregate_memory``).
 
 The drill-down (``aging_items``) lists the items themselves: it splits them into those untouched
 since D (stored open amount) and those touched since (rebuilt from their allocations).
@@ -39,12 +37,9 @@ since D (stored open amount) and those touched since (rebuilt from their allocat
 from __future__ import annotations
 
 import gc
-import os
-import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -86,13 +81,9 @@ class AgingScope:
     customer_ids: tuple[int, ...] | None = None
     collector_id: int | None = None
     currency: str | None = None
-    # A slice of the items by (entity, customer) key: from ``start`` (inclusive) to ``stop``
-    # (exclusive), None for open-ended; a range of ``item_open_aging_idx`` (see ``_sliced_rows``).
-    start: tuple[int, int] | None = None
-    stop: tuple[int, int] | None = None
 
     def narrowed_to(self, entity_ids: Sequence[int]) -> AgingScope:
-        return replace(self, entity_ids=tuple(entity_ids))
+        return AgingScope(tuple(entity_ids), self.customer_ids, self.collector_id, self.currency)
 
 
 def _in_list(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
@@ -119,13 +110,6 @@ def _scope_filters(scope: AgingScope) -> tuple[str, list[object]]:
     if scope.currency is not None:
         clauses.append("i.currency = %s")
         params.append(scope.currency)
-    # Row values: both databases read the slice as one range of the (entity, customer, ...) index.
-    if scope.start is not None:
-        clauses.append("(i.entity_id, i.customer_id) >= (%s, %s)")
-        params += list(scope.start)
-    if scope.stop is not None:
-        clauses.append("(i.entity_id, i.customer_id) < (%s, %s)")
-        params += list(scope.stop)
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
@@ -426,271 +410,12 @@ def _grouped_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
     """(group key, row of label, currency, bucket amounts, item count) as of ``as_of``: one query,
     the open-now and changes parts added up and rolled up to the groups in the database."""
     width = len(buckets)
+    part, params = _merged_part(as_of, basis, buckets, scope)
     with _no_gc_pauses():
-        sliced = _sliced_rows(as_of, by, basis, buckets, scope)
-        if sliced is not None:
-            return sliced
-        part, params = _merged_part(as_of, basis, buckets, scope)
         with _aggregate_memory(), connection.cursor() as cursor:
             cursor.execute(_rolled_up(part, by, width), params)
             fetched = cursor.fetchall()
         return _rows_of(fetched, width, in_cents=connection.vendor != "postgresql")
-
-
-# A large aging (at least SLICE_MIN_CUSTOMERS customers) is cut into SLICES slices of customers,
-# each aged at the same time on a connection and a thread of its own (see ``_sliced_rows``); 1 turns
-# that off.
-SLICES = min(2, os.cpu_count() or 1)
-SLICE_MIN_CUSTOMERS = 20_000
-# The calling thread's slice is larger (in tenths of the others'): the other threads build their rows
-# while its query still runs, and it builds its own after (see ``_run_at_once``).
-FIRST_SLICE_WEIGHT = 14
-
-
-def _sliced_rows(as_of: date, by: str, basis: str, buckets: Sequence[Bucket],
-                 scope: AgingScope) -> list[tuple[object, AgingRow]] | None:
-    """The rows of ``_grouped_rows`` computed in slices of customers at the same time, one thread
-    and one new connection each, or None where that does not apply (then the caller runs the one
-    query).
-
-    SQLite has no parallel query, and its engine runs on the calling thread; Python's ``sqlite3``
-    releases the GIL while a statement steps, so two connections age two halves of the customers on
-    two cores. On PostgreSQL, two serial backends for two halves cost less than one parallel plan
-    over the whole (its workers hand a hundred thousand partial groups each to the leader, which
-    merges and finalizes them alone), and the second connection fetches while the first computes.
-
-    Each slice is a range of (entity, customer) keys, i.e. of ``item_open_aging_idx``
-    (``AgingScope.start/stop``): every (entity, customer, currency) group, with its open-now and its
-    changes part, falls in exactly one slice, so the slices' records are the one query's records (a
-    customer's rows for ``by="customer"``); the rolled-up groups of ``entity``, ``collector`` or
-    ``currency`` that span slices are added up (``_slices_added``). All connections read one snapshot
-    (``_one_snapshot``). Not in a transaction (the new connections would not see its writes), not for
-    an in-memory database other connections cannot open or a PostgreSQL connection pool, nor for an
-    aging scoped to some customers or a collector (small: one query)."""
-    if (SLICES < 2 or connection.vendor not in ("sqlite", "postgresql") or connection.in_atomic_block
-            or not connection.get_autocommit() or scope.customer_ids is not None or scope.collector_id is not None
-            or scope.start is not None or scope.stop is not None or not _shareable()):
-        return None
-    bounds = _slice_bounds(scope)
-    if bounds is None:
-        return None
-    edges = [None, *bounds, None]
-    queries = []
-    for start, stop in zip(edges, edges[1:], strict=False):
-        part, params = _merged_part(as_of, basis, buckets, replace(scope, start=start, stop=stop))
-        queries.append((_rolled_up(part, by, len(buckets)), params))
-    width, in_cents = len(buckets), connection.vendor != "postgresql"
-    with _one_snapshot(len(queries)) as readers:
-        if readers is None:
-            return None
-        if not _ROLLUPS[by][3]:
-            # A customer's rows are in one slice: each thread builds its own slice's rows.
-            results = _run_at_once(readers, queries, lambda fetched: _rows_of(fetched, width, in_cents=in_cents))
-            return [row for result in results for row in result]
-        results = _run_at_once(readers, queries, lambda fetched: fetched)
-    return _rows_of(_slices_added(results, width), width, in_cents=in_cents)
-
-
-def _shareable() -> bool:
-    """Whether new connections reach the same data: on SQLite a file, or a shared-cache in-memory
-    database (the test database), not a private ``:memory:`` one; on PostgreSQL not from a pool."""
-    if connection.vendor == "postgresql":
-        return not connection.settings_dict["OPTIONS"].get("pool")
-    name = str(connection.settings_dict["NAME"])
-    return not connection.is_in_memory_db() or ("mode=memory" in name and "cache=shared" in name)
-
-
-def _slice_bounds(scope: AgingScope) -> list[tuple[int, int]] | None:
-    """The (entity, customer) keys that cut the customers in scope into ``SLICES`` slices, the first
-    ``FIRST_SLICE_WEIGHT`` tenths of the others' size, or None for fewer than ``SLICE_MIN_CUSTOMERS``
-    customers.
-
-    From the number of customers per entity (read from the customer table's entity index alone) and
-    the lowest and highest customer id (the two ends of the primary key): the cut falls in the entity
-    where the running count passes each share, at the id that far between the lowest and highest.
-    Ids are spread about evenly, and a slice a little larger only takes a little longer: a bound
-    changes no result."""
-    where, params = "", []
-    if scope.entity_ids is not None:
-        clause, params = _in_list("entity_id", scope.entity_ids)
-        where = f" WHERE {clause}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT entity_id, COUNT(*) FROM ledger_customer{where} GROUP BY entity_id ORDER BY entity_id", params,
-        )
-        entities = cursor.fetchall()
-        total = sum(count for _entity, count in entities)
-        if total < max(SLICE_MIN_CUSTOMERS, SLICES):
-            return None
-        cursor.execute("SELECT MIN(id), MAX(id) FROM ledger_customer")
-        low, high = cursor.fetchone()
-    # The cut after slice n, in customers: the first slice (this thread's) weighs FIRST_SLICE_WEIGHT
-    # tenths, every other one ten.
-    weights = [FIRST_SLICE_WEIGHT] + [10] * (SLICES - 1)
-    cuts = [total * sum(weights[: n + 1]) // sum(weights) for n in range(SLICES - 1)]
-    bounds: list[tuple[int, int]] = []
-    passed = 0
-    for entity_id, count in entities:
-        while len(bounds) < len(cuts) and passed + count > cuts[len(bounds)]:
-            into = cuts[len(bounds)] - passed
-            bounds.append((entity_id, low + (high - low) * into // count))
-        passed += count
-    return bounds
-
-
-@contextmanager
-def _one_snapshot(count: int) -> Iterator[list | None]:
-    """``count`` new connections to the database, each in a read transaction on the same snapshot,
-    closed afterwards; None (nothing opened) when that cannot be had at once (SQLite: a writer holds
-    the database)."""
-    if connection.vendor == "postgresql":
-        with _postgresql_snapshot(count) as readers:
-            yield readers
-        return
-    with _sqlite_snapshot(count) as readers:
-        yield readers
-
-
-@contextmanager
-def _postgresql_snapshot(count: int) -> Iterator[list | None]:
-    """PostgreSQL: the first connection exports its snapshot (``pg_export_snapshot``, in a REPEATABLE
-    READ transaction) and the others import it (``SET TRANSACTION SNAPSHOT``): they all see exactly
-    the same rows. Each transaction gets the aging's settings (``_aggregate_memory``), but no parallel
-    workers: the slices are the parallelism. None if the connections cannot be had (say, the server's
-    connection limit): the report runs as one query on its own connection."""
-    params = connection.get_connection_params()
-    opened: list = []
-    try:
-        try:
-            snapshot = ""
-            for _index in range(count):
-                reader = connection.get_new_connection(params)
-                opened.append(reader)
-                reader.autocommit = True
-                reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                if len(opened) == 1:
-                    (snapshot,) = reader.execute("SELECT pg_export_snapshot()").fetchone()
-                    if not _SNAPSHOT_ID.match(snapshot):
-                        raise AgingError(f"unexpected snapshot id {snapshot!r}")
-                else:
-                    reader.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # a utility statement: no parameters
-                reader.execute(
-                    "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true),"
-                    " set_config('max_parallel_workers_per_gather', '0', true)"
-                )
-            readers: list | None = opened
-        except connection.Database.Error:
-            readers = None
-        yield readers
-    finally:
-        for reader in opened:
-            reader.close()
-
-
-_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
-
-
-@contextmanager
-def _sqlite_snapshot(count: int) -> Iterator[list | None]:
-    """SQLite: in WAL mode a reader's snapshot is taken at its first read, and a writer may commit
-    between two readers' first reads. So one more connection takes the write lock (``BEGIN
-    IMMEDIATE``: no other connection can commit while it is held) while the readers take their
-    snapshots, then lets go: writers are held up for the few milliseconds that takes. None if a
-    writer holds the database right now (the report does not wait for it, 100 ms, but runs as one
-    query), or if the connections cannot be had."""
-    params = connection.get_connection_params()
-    opened: list = []
-    try:
-        readers: list | None = []
-        try:
-            lock = connection.get_new_connection(params)
-            opened.append(lock)
-            lock.isolation_level = None
-            lock.execute("PRAGMA busy_timeout = 100")
-            lock.execute("BEGIN IMMEDIATE")  # "database is locked" if someone is writing
-            try:
-                for _index in range(count):
-                    reader = connection.get_new_connection(params)
-                    opened.append(reader)
-                    reader.isolation_level = None
-                    reader.execute("PRAGMA temp_store = MEMORY")  # the slice's table (``_run_at_once``)
-                    reader.execute("BEGIN")
-                    reader.execute("SELECT COUNT(*) FROM ledger_legalentity").fetchall()  # the snapshot
-                    readers.append(reader)
-            finally:
-                lock.execute("ROLLBACK")
-        except connection.Database.Error:
-            readers = None
-        yield readers
-    finally:
-        for opened_connection in opened:
-            opened_connection.close()
-
-
-def _run_at_once(readers: list, queries: list[tuple[str, list[object]]],
-                 finish: Callable[[list[tuple]], list]) -> list[list]:
-    """Each query on its reader, all at once, the first on this thread and the others on threads of
-    their own, each thread passing its fetched records through ``finish``. An error in any is raised
-    here.
-
-    Only the waiting for the database runs without the GIL: the records are turned into Python
-    objects and ``finish``ed with it. So each thread computes first and fetches after, all at once:
-    on SQLite the query runs as ``CREATE TEMP TABLE ... AS`` on its connection (one step of the
-    statement, without the GIL) and its table is read after (``sqlite3`` takes the GIL back for every
-    row it steps to, and two threads fetching a hundred thousand rows would hand it to each other for
-    each one); psycopg waits for the whole result without the GIL. And the other slices are smaller
-    than this thread's (``_slice_bounds``), so they are fetched and finished while this thread's
-    query still runs."""
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        from django.db.backends.sqlite3.base import SQLiteCursorWrapper
-
-    results: list[list] = [[] for _query in queries]
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            sql, params = queries[index]
-            if sqlite:
-                cursor = readers[index].cursor(factory=SQLiteCursorWrapper)
-                cursor.execute(f"CREATE TEMP TABLE aging_slice AS {sql}", params)
-                cursor.execute("SELECT * FROM temp.aging_slice")
-            else:
-                cursor = readers[index].cursor()
-                cursor.execute(sql, params)
-            results[index] = finish(cursor.fetchall())
-        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(1, len(queries))]
-    for thread in threads:
-        thread.start()
-    try:
-        run(0)
-    finally:
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[0]
-    return results
-
-
-def _slices_added(results: list[list[tuple]], width: int) -> list[tuple]:
-    """The records of several slices with the records of the same group and currency added up (whole
-    hundredths, None for an empty cell; the item counts; the label is the group's)."""
-    merged: dict[tuple[object, object], tuple] = {}
-    count = 2 + width
-    for result in results:
-        for record in result:
-            key = (record[0], record[1])
-            previous = merged.get(key)
-            if previous is None:
-                merged[key] = record
-                continue
-            cells = [a if b is None else b if a is None else a + b
-                     for a, b in zip(previous[2:count], record[2:count], strict=True)]
-            merged[key] = (record[0], record[1], *cells, previous[count] + record[count], *record[count + 1:])
-    return list(merged.values())
 
 
 def _rows_of(fetched: list[tuple], width: int, *, in_cents: bool) -> list[tuple[object, AgingRow]]:
