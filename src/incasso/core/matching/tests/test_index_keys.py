@@ -20,13 +20,14 @@ def reference(number: str) -> tuple[str, str]:
     return packed, canonical(packed)
 
 
+def random_texts(seed: int, alphabet: str, count: int = 20_000) -> list[str]:
+    """``count`` texts of 0 to 14 characters drawn from ``alphabet``, the same for a seed."""
+    rng = Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(count)]
+
+
 def test_number_keys_equal_compact_then_canonical() -> None:
-    for number in SHAPES:
-        assert number_keys(number) == reference(number), number
-    rng = Random(7)
-    alphabet = "ABZabz019 -/.#°éÉßﬁ١Ⅳ\t"
-    for _ in range(20_000):
-        number = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+    for number in [*SHAPES, *random_texts(7, "ABZabz019 -/.#°éÉßﬁ١Ⅳ\t")]:
         assert number_keys(number) == reference(number), number
 
 
@@ -48,12 +49,8 @@ def test_compact_equals_the_regular_expression_whatever_the_text() -> None:
     def slow(text: str) -> str:
         return _NON_ALNUM.sub("", strip_accents(text).upper())
 
-    for text in [*SHAPES, "FR7630004008280000000000123", "fr76 3000 4008", "RF18INV00012345", "abc", "ÀB1"]:
-        assert compact(text) == slow(text), text
-    rng = Random(11)
-    alphabet = "ABZabz019 -/.#°éÉßﬁ١Ⅳ\tıİ"
-    for _ in range(20_000):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+    for text in [*SHAPES, "FR7630004008280000000000123", "fr76 3000 4008", "RF18INV00012345", "abc", "ÀB1",
+                 *random_texts(11, "ABZabz019 -/.#°éÉßﬁ١Ⅳ\tıİ")]:
         assert compact(text) == slow(text), text
 
 
