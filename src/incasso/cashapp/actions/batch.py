@@ -47,6 +47,7 @@ from incasso.cashapp.choices import Application, LineState, ProposalStatus, Resi
 from incasso.cashapp.models import BankLine, MatchProposal
 from incasso.core.money import ZERO, quantize
 from incasso.ledger.choices import CREDIT_KINDS, AllocationSource, ItemKind
+from incasso.ledger.importers.sql import draw_ids
 from incasso.ledger.models import Allocation, Customer, Item
 
 BATCH_SIZE = 1000
@@ -327,9 +328,7 @@ def _insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *
     with connection.cursor() as cursor:
         new_ids: list[int] = []
         if ids:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, len(rows)])
-            new_ids = [row[0] for row in cursor.fetchall()]
+            new_ids = draw_ids(table, len(rows))
             names.insert(0, "id")
         with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
             write = copy.write_row

@@ -26,6 +26,7 @@ from incasso.dunning.choices import LANGUAGES, ExceptionCode, LetterStatus, RunS
 from incasso.dunning.errors import DunningError, DunningErrorCode
 from incasso.dunning.models import ItemLevel, Letter, LetterLine, Procedure, Run, RunException
 from incasso.ledger.choices import DEBIT_KINDS, ContactPurpose
+from incasso.ledger.importers.sql import draw_ids
 from incasso.ledger.models import Contact, Customer, Item, LegalEntity
 
 ZERO = Decimal(0)
@@ -89,10 +90,8 @@ class _ProposalWriter:
         self.lines: list[list[tuple]] = []
         self._copy = None
         if connection.vendor == "postgresql" and candidates:
+            self._ids = iter(draw_ids("dunning_letter", candidates))
             self._cursor = connection.cursor()
-            self._cursor.execute("SELECT nextval(pg_get_serial_sequence('dunning_letter', 'id')) "
-                                 "FROM generate_series(1, %s)", [candidates])
-            self._ids = iter([row[0] for row in self._cursor.fetchall()])
             columns = ", ".join(("letter_id", *LINE_COLUMNS, "excluded", "excluded_reason"))
             self._copy_context = self._cursor.cursor.copy(f"COPY dunning_letterline ({columns}) FROM STDIN")
             self._copy = self._copy_context.__enter__()

@@ -101,6 +101,15 @@ def first_free_id(table: str) -> int:
         return max(highest, row[0] if row else 0) + 1
 
 
+def draw_ids(table: str, count: int) -> list[int]:
+    """``count`` new primary keys of ``table`` drawn from its id sequence (PostgreSQL), for rows that a
+    ``COPY`` writes with their ids; unlike :func:`first_free_id` it needs no lock, and the ids need not
+    be consecutive."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def claim_ids(table: str, first: int, count: int) -> None:
     """Move ``table``'s id sequence past the ``count`` rows numbered from ``first``.
 
