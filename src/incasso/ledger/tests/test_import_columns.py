@@ -9,17 +9,26 @@ rolled-back transaction, once per path."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.db import transaction
 
 from incasso.audit.events import SYSTEM
 from incasso.core.erp_rows import Mapping
-from incasso.ledger.actions import allocate, import_erp_file
+from incasso.ledger.actions import import_erp_file
 from incasso.ledger.actions import imports as imports_module
 from incasso.ledger.models import Item
-from incasso.ledger.tests.test_import_staged import BAD, FULL_HEADER, GOOD, customers, state, summary, write
+from incasso.ledger.tests.test_import_staged import (
+    BAD,
+    FULL_HEADER,
+    GOOD,
+    customers,
+    reimport_below_incasso,
+    reimports_with_changes,
+    state,
+    summary,
+    write,
+)
 
 pytestmark = pytest.mark.django_db
 __all__ = ["customers"]  # the fixture, shared with the staged path's tests
@@ -92,58 +101,15 @@ def test_one_bad_row_in_a_later_block(tmp_path, customers, monkeypatch, bad_line
 
 def test_reimports_with_changes_and_incasso_allocations(tmp_path, customers, monkeypatch):
     monkeypatch.setattr(imports_module, "_COLUMN_BLOCK", 3)  # new and existing entities' rows in one block
-    first = write(tmp_path, "first.csv", [
-        "FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",
-        "FR01,C001,invoice,INV-2,2026-01-06,2026-02-05,EUR,500.00,200.00",
-        "FR01,C001,payment,PAY-1,2026-01-20,2026-01-20,EUR,300.00,300.00",
-        "FR01,C002,invoice,INV-3,2026-01-07,2026-02-06,EUR,100.00,100.00",
-        "FR01,C002,invoice,INV-4,2026-01-08,2026-02-07,EUR,100.00,60.00",
-    ])
-    second = write(tmp_path, "second.csv", [
-        "DE01,C001,invoice,D-1,2026-01-05,2026-02-04,EUR,70.00,20.00",         # a new entity's item
-        "FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,700.00",    # ERP booked Incasso's 300
-        "FR01,C001,invoice,INV-2,2026-01-06,2026-02-05,EUR,500.00,200.00",     # unchanged
-        "FR01,C001,payment,PAY-1,2026-01-20,2026-01-20,EUR,300.00,0.00",       # ditto, the payment
-        "FR01,C002,invoice,INV-3,2026-01-07,2026-03-06,EUR,120.00,120.00",     # due date and amount changed
-        "FR01,C001,invoice,INV-4,2026-01-08,2026-02-07,EUR,100.00,60.00",      # moved to another customer
-        "FR01,C001,invoice,INV-9,2026-01-09,2026-02-08,EUR,90.00,45.00",       # new among existing ones
-        "DE01,C001,credit_note,D-2,2026-01-05,2026-02-04,EUR,30.00,30.00",
-    ])
-    third = write(tmp_path, "third.csv", [                                      # the ERP reopens INV-2
-        "FR01,C001,invoice,INV-2,2026-01-06,2026-02-05,EUR,500.00,500.00",
-        "FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",   # stale: Incasso's 300 stays
-    ])
-
-    def scenario(columnar: bool) -> list:  # type: ignore[type-arg]
-        reports = [import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 1), columnar=columnar)]
-        items = {i.number: i for i in Item.objects.all()}
-        allocate(items["INV-1"].pk, items["PAY-1"].pk, Decimal("300.00"), date(2026, 2, 2), by=SYSTEM)
-        reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 5), columnar=columnar))
-        reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 6), columnar=columnar))
-        reports.append(import_erp_file("items", third, by=SYSTEM, as_of=date(2026, 2, 7), columnar=columnar))
-        reports.append(import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 8), columnar=columnar,
-                                       dry_run=True))
-        return reports
-
-    _row, columns = both_paths(scenario)
+    _row, columns = both_paths(lambda c: reimports_with_changes(tmp_path, reopen=True, columnar=c))
     assert [r.path for r in columns] == ["columns"] * 5
     assert columns[1].updated >= 2 and columns[2].updated == 0 and columns[2].unchanged == 8
     assert columns[3].updated == 1 and columns[3].allocations_reversed == 1
 
 
 def test_a_reimport_below_what_incasso_allocated_is_refused_alike(tmp_path, customers):
-    first = write(tmp_path, "first.csv", ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",
-                                          "FR01,C001,payment,PAY-1,2026-01-20,2026-01-20,EUR,900.00,900.00"])
-    second = write(tmp_path, "second.csv", ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,100.00,100.00"])
-
-    def scenario(columnar: bool) -> list:  # type: ignore[type-arg]
-        reports = [import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 1), columnar=columnar)]
-        items = {i.number: i for i in Item.objects.all()}
-        allocate(items["INV-1"].pk, items["PAY-1"].pk, Decimal("900.00"), date(2026, 2, 2), by=SYSTEM)
-        reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 5), columnar=columnar))
-        return reports
-
-    _row, columns = both_paths(scenario)
+    second = ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,100.00,100.00"]
+    _row, columns = both_paths(lambda c: reimport_below_incasso(tmp_path, second, columnar=c))
     assert columns[1].path == "columns" and "below the 900.00 Incasso already allocated" in columns[1].errors[0]
 
 

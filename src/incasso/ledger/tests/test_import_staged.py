@@ -151,7 +151,10 @@ def test_european_excel_file_semicolons_decimal_commas_quotes_windows_1252(tmp_p
     assert Item.objects.count() == 0  # rolled back
 
 
-def test_reimports_with_changes_and_incasso_allocations(tmp_path, customers):
+def reimports_with_changes(tmp_path, *, reopen: bool = False, **path: bool) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """An extract, Incasso's own allocation of 300, an updated extract imported twice, (``reopen``) a
+    third that reopens an item and is stale on the allocated one, then the first as a dry run; each
+    import on the path ``path`` selects (``staged=...`` or ``columnar=...``). The reports, in order."""
     first = write(tmp_path, "first.csv", [
         "FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",
         "FR01,C001,invoice,INV-2,2026-01-06,2026-02-05,EUR,500.00,200.00",
@@ -169,36 +172,44 @@ def test_reimports_with_changes_and_incasso_allocations(tmp_path, customers):
         "FR01,C001,invoice,INV-9,2026-01-09,2026-02-08,EUR,90.00,45.00",       # new among existing ones
         "DE01,C001,credit_note,D-2,2026-01-05,2026-02-04,EUR,30.00,30.00",
     ])
+    third = write(tmp_path, "third.csv", [                                      # the ERP reopens INV-2
+        "FR01,C001,invoice,INV-2,2026-01-06,2026-02-05,EUR,500.00,500.00",
+        "FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",   # stale: Incasso's 300 stays
+    ])
+    reports = [import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 1), **path)]
+    items = {i.number: i for i in Item.objects.all()}
+    allocate(items["INV-1"].pk, items["PAY-1"].pk, Decimal("300.00"), date(2026, 2, 2), by=SYSTEM)
+    reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 5), **path))
+    reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 6), **path))
+    if reopen:
+        reports.append(import_erp_file("items", third, by=SYSTEM, as_of=date(2026, 2, 7), **path))
+    reports.append(import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 8), dry_run=True, **path))
+    return reports
 
-    def scenario(staged: bool) -> list:  # type: ignore[type-arg]
-        reports = [import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 1), staged=staged)]
-        items = {i.number: i for i in Item.objects.all()}
-        allocate(items["INV-1"].pk, items["PAY-1"].pk, Decimal("300.00"), date(2026, 2, 2), by=SYSTEM)
-        reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 5), staged=staged))
-        reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 6), staged=staged))
-        reports.append(import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 7), staged=staged,
-                                       dry_run=True))
-        return reports
 
-    row, staged = both_paths(scenario)
+def reimport_below_incasso(tmp_path, second_lines: list[str], **path: bool) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """An invoice and a payment, Incasso allocating 900 between them, then ``second_lines`` (the invoice
+    at 100.00, and whatever else) on the path ``path`` selects. The reports, in order."""
+    first = write(tmp_path, "first.csv", ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",
+                                          "FR01,C001,payment,PAY-1,2026-01-20,2026-01-20,EUR,900.00,900.00"])
+    second = write(tmp_path, "second.csv", second_lines)
+    reports = [import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 1), **path)]
+    items = {i.number: i for i in Item.objects.all()}
+    allocate(items["INV-1"].pk, items["PAY-1"].pk, Decimal("900.00"), date(2026, 2, 2), by=SYSTEM)
+    reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 5), **path))
+    return reports
+
+
+def test_reimports_with_changes_and_incasso_allocations(tmp_path, customers):
+    row, staged = both_paths(lambda s: reimports_with_changes(tmp_path, staged=s))
     assert [r.path for r in staged] == ["staged"] * 4
     assert staged[1].updated >= 2 and staged[2].updated == 0 and staged[2].unchanged == 8
 
 
 def test_a_reimport_below_what_incasso_allocated_is_refused_alike(tmp_path, customers):
-    first = write(tmp_path, "first.csv", ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,1000.00,1000.00",
-                                          "FR01,C001,payment,PAY-1,2026-01-20,2026-01-20,EUR,900.00,900.00"])
-    second = write(tmp_path, "second.csv", ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,100.00,100.00",
-                                            "FR01,C009,invoice,INV-2,2026-01-05,2026-02-04,EUR,100.00,100.00"])
-
-    def scenario(staged: bool) -> list:  # type: ignore[type-arg]
-        reports = [import_erp_file("items", first, by=SYSTEM, as_of=date(2026, 2, 1), staged=staged)]
-        items = {i.number: i for i in Item.objects.all()}
-        allocate(items["INV-1"].pk, items["PAY-1"].pk, Decimal("900.00"), date(2026, 2, 2), by=SYSTEM)
-        reports.append(import_erp_file("items", second, by=SYSTEM, as_of=date(2026, 2, 5), staged=staged))
-        return reports
-
-    _row, staged = both_paths(scenario)
+    second = ["FR01,C001,invoice,INV-1,2026-01-05,2026-02-04,EUR,100.00,100.00",
+              "FR01,C009,invoice,INV-2,2026-01-05,2026-02-04,EUR,100.00,100.00"]
+    _row, staged = both_paths(lambda s: reimport_below_incasso(tmp_path, second, staged=s))
     assert len(staged[1].errors) == 2 and "below the 900.00 Incasso already allocated" in staged[1].errors[0]
 
 
