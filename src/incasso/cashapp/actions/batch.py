@@ -21,6 +21,13 @@ same audit events per batch instead:
    way); the items' open amounts and the lines' states by one ``UPDATE ... FROM unnest(arrays)`` each
    on PostgreSQL (``bulk_update`` elsewhere).
 
+On PostgreSQL the run may write its batches on two connections at once (``matching._Writer``): each
+batch then has a ``Turn`` in the run's order, takes its locks only after the batch before it has taken
+all of its own (and drawn its ids, so the ids stay in line order), and commits only after that batch
+has committed; if it failed, this one rolls back. The outcome is still a prefix of the batches in
+order, and the row locks keep it the outcome of applying line after line: an invoice two batches pay
+is locked by the first, so the second waits for its commit and then reads the open amount it left.
+
 Only the plain cases are batched: the proposal names a customer and allocates positive amounts, takes
 no cash discount, and leaves nothing to write off or to record as a deduction (residual ``none`` or
 ``overpayment``), on a line not parked on an account yet. Discounts, tolerance write-offs, short
@@ -30,6 +37,7 @@ payments and lines moving off suspense go through ``apply_proposal`` line by lin
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -81,6 +89,52 @@ def batchable(customer_id: int | None, allocations: list[dict[str, str]], confid
             and all(Decimal(a.get("discount") or "0") == 0 and Decimal(a["amount"]) > 0 for a in allocations))
 
 
+class WritesAbandoned(Exception):
+    """An earlier write of the run failed: this one must not commit (the run's writes stay a prefix)."""
+
+
+class Turn:
+    """A task's place in the order of the run's writes when two connections write them at once.
+
+    The task takes its first row lock only after the task before it holds all of its own
+    (``wait_locked``), and commits only after that task has committed (``wait_committed``, which raises
+    ``WritesAbandoned`` if it failed). The earlier task never waits for a later one, in Python or in
+    PostgreSQL (it took every ``FOR UPDATE`` lock before the later one took any, and its foreign-key
+    checks only share-lock rows it locked or inserted itself, or customers and entities that no batch
+    locks ``FOR UPDATE``), so the waits cannot form a cycle. ``Turn()`` alone is the turn of writes that
+    run one after the other: nothing to wait for."""
+
+    def __init__(self, previous: Turn | None = None) -> None:
+        self.previous = previous
+        self.locked = threading.Event()  # this task will take no further row lock
+        self.done = threading.Event()  # this task has committed, or failed
+        self.failed = False
+
+    def wait_locked(self) -> None:
+        if self.previous is not None:
+            self.previous.locked.wait()
+
+    def holds_its_locks(self) -> None:
+        self.locked.set()
+
+    def wait_committed(self) -> None:
+        previous = self.previous
+        if previous is not None:
+            previous.done.wait()
+            if previous.failed:
+                raise WritesAbandoned
+
+    def finish(self, *, failed: bool) -> None:
+        """The task is over (after its last commit or rollback): a failure before it is one of its own."""
+        previous, self.previous = self.previous, None  # the chain of a long run is not kept
+        if previous is not None:
+            previous.done.wait()
+            failed = failed or previous.failed
+        self.failed = failed
+        self.locked.set()
+        self.done.set()
+
+
 @dataclass
 class _Locked:
     pk: int
@@ -96,8 +150,13 @@ class _Locked:
 
 
 @transaction.atomic
-def apply_auto_batch(batch: list[AutoLine], *, as_of: date, by: Actor) -> BatchOutcome:
-    """Apply the lines of ``batch`` in one transaction, up to the first one whose check fails."""
+def apply_auto_batch(batch: list[AutoLine], *, as_of: date, by: Actor, turn: Turn | None = None) -> BatchOutcome:
+    """Apply the lines of ``batch`` in one transaction, up to the first one whose check fails.
+
+    With a ``turn`` (two connections writing), the batch says when it holds all of its locks (only if
+    no line stopped it: a stopped batch's task goes on line by line, and says so when it is done) and
+    commits after the writes before it."""
+    turn = turn or Turn()
     outcome = BatchOutcome()
     if not batch:
         return outcome
@@ -128,8 +187,12 @@ def apply_auto_batch(batch: list[AutoLine], *, as_of: date, by: Actor) -> BatchO
             if item.last_activity_on is None or auto.on_date > item.last_activity_on:
                 item.last_activity_on = auto.on_date
         plan.append((auto, parts, sum((p[1] for p in parts), ZERO)))
+    ids = _draw_ids(plan)
+    if outcome.stopped_at is None:
+        turn.holds_its_locks()
     if plan:
-        _write(plan, items, as_of=as_of, by=by)
+        _write(plan, items, ids, as_of=as_of, by=by)
+    turn.wait_committed()
     outcome.applied = len(plan)
     outcome.line_ids = [auto.line.pk for auto, _parts, _total in plan]
     return outcome
@@ -220,10 +283,24 @@ def _checked(auto: AutoLine, payment_item_id: int | None, items: dict[int, _Lock
     return parts
 
 
-def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], Decimal]],
-           items: dict[int, _Locked], *, as_of: date, by: Actor) -> None:
-    """The batch's rows: built as tuples, inserted by ``COPY`` on PostgreSQL (ids taken from the
-    sequences beforehand) and by ``bulk_create`` elsewhere; the same rows and events either way."""
+_Plan = list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], Decimal]]
+
+
+def _draw_ids(plan: _Plan) -> tuple[list[int], list[int], list[int]] | None:
+    """On PostgreSQL, the ids of the batch's proposals, payment items and allocations, taken from the
+    sequences before anything is written (and before a second writer may take its own: the ids follow
+    the lines' order). Elsewhere ``bulk_create`` hands them out."""
+    if not plan or connection.vendor != "postgresql":
+        return None
+    return (draw_ids(MatchProposal._meta.db_table, len(plan)), draw_ids(Item._meta.db_table, len(plan)),
+            draw_ids(Allocation._meta.db_table, sum(len(parts) for _auto, parts, _total in plan)))
+
+
+def _write(plan: _Plan, items: dict[int, _Locked], ids: tuple[list[int], list[int], list[int]] | None, *,
+           as_of: date, by: Actor) -> None:
+    """The batch's rows: built as tuples, inserted by ``COPY`` on PostgreSQL (with the ``ids`` drawn
+    beforehand) and by ``bulk_create`` elsewhere; the same rows and events either way."""
+    proposal_ids, payment_ids, allocation_ids = ids or (None, None, None)
     now = timezone.now()
     zone = UTC if settings.USE_TZ else None  # what timezone.now() reads each time
     user_id = by.user.pk if by.user is not None else None
@@ -237,14 +314,14 @@ def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], D
             kind_labels[item.kind] = str(ItemKind(item.kind).label)
         return f"{kind_labels[item.kind]} {item.number}"
 
-    proposal_ids = _insert(MatchProposal, (
+    proposal_ids = _insert(MatchProposal, proposal_ids, (
         "line_id", "customer_id", "allocations", "confidence", "reason", "stage", "residual", "residual_kind", "as_of",
         "status", "idempotency_key", "decided_by_id", "decided_at", "created_at"), [
         (auto.line.pk, auto.customer_id, auto.allocations, auto.proposal.confidence, auto.proposal.reason,
          auto.proposal.stage[:40], auto.proposal.residual, str(auto.proposal.residual_kind or ResidualKind.NONE),
          as_of, ProposalStatus.AUTO.value, None, user_id, now, now)
         for auto, _parts, _total in plan])
-    payment_ids = _insert(Item, (
+    payment_ids = _insert(Item, payment_ids, (
         "entity_id", "customer_id", "kind", "number", "document_date", "posting_date", "due_date", "currency",
         "amount", "open_amount", "reference", "text", "last_activity_on", "created_at"), [
         (auto.line.entity_id, auto.customer_id, ItemKind.PAYMENT.value, f"CASH-{auto.line.pk}"[:40], auto.on_date,
@@ -252,7 +329,7 @@ def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], D
          (auto.line.structured_reference or auto.line.end_to_end_id)[:80],
          f"{auto.line.counterparty_name} {auto.line.remittance_text}".strip()[:200], auto.on_date, now)
         for auto, _parts, total in plan])
-    allocation_ids = iter(_insert(Allocation, (
+    allocation_id = iter(_insert(Allocation, allocation_ids, (
         "debit_item_id", "credit_item_id", "amount", "currency", "date", "source", "note", "idempotency_key",
         "created_by_id", "created_at"), [
         (item.pk, payment_id, amount, item.currency, auto.on_date, AllocationSource.CASH_APPLICATION.value,
@@ -277,7 +354,7 @@ def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], D
                     f'"open_amount": "{amount}"}}'))
         credit_open = amount
         for item, part, debit_before, debit_after in parts:
-            event(EventKind.ALLOCATION_CREATED, "allocation", next(allocation_ids), item.customer_id,
+            event(EventKind.ALLOCATION_CREATED, "allocation", next(allocation_id), item.customer_id,
                   f"{part} {item.currency} of {payment_name} applied to {label(item)} on {auto.on_date}",
                   _Json(f'{{"debit_open": "{debit_before}", "credit_open": "{credit_open}"}}'),
                   _Json(f'{{"debit_open": "{debit_after}", "credit_open": "{credit_open - part}", '
@@ -300,14 +377,15 @@ def _write(plan: list[tuple[AutoLine, list[tuple[_Locked, Decimal, str, str]], D
     _update_rows(BankLine, [("state", "text"), ("application", "text"), ("customer_id", "bigint"),
                             ("payment_item_id", "bigint")],
                  [(line.pk, line.state, line.application, line.customer_id, line.payment_item_id) for line in lines])
-    _insert(AuditEvent, ("occurred_at", "actor_id", "actor_label", "kind", "subject_type", "subject_id",
-                         "customer_id", "message", "before", "after"), events, ids=False)
+    _insert(AuditEvent, None, ("occurred_at", "actor_id", "actor_label", "kind", "subject_type", "subject_id",
+                         "customer_id", "message", "before", "after"), events)
 
 
-def _insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, ids: bool = True) -> list[int]:
+def _insert(model: Any, ids: list[int] | None, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[int]:
     """Insert ``rows`` (values of ``columns``, by attribute name; every other field gets its model
-    default) and return their ids in order. On PostgreSQL by one ``COPY`` with the ids taken from the
-    table's sequence beforehand; elsewhere by ``bulk_create`` (the ids it returns)."""
+    default) and return their ids in order. On PostgreSQL by one ``COPY``, with the ``ids`` drawn from
+    the table's sequence beforehand (None: the table's default numbers them, and nothing is returned);
+    elsewhere by ``bulk_create`` (the ids it returns)."""
     if not rows:
         return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -325,18 +403,16 @@ def _insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *
     quote = connection.ops.quote_name
     table = model._meta.db_table
     names = [by_name[name].column for name in columns] + [f.column for f, _value in defaults]
-    with connection.cursor() as cursor:
-        new_ids: list[int] = []
-        if ids:
-            new_ids = draw_ids(table, len(rows))
-            names.insert(0, "id")
-        with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
-            write = copy.write_row
-            for n, row in enumerate(rows):
-                if json_at:
-                    row = _json_row(row, json_at)  # noqa: PLW2901
-                write((new_ids[n], *row, *tail) if ids else (*row, *tail))
-    return new_ids
+    if ids is not None:
+        names.insert(0, "id")
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
+        write = copy.write_row
+        for n, row in enumerate(rows):
+            if json_at:
+                row = _json_row(row, json_at)  # noqa: PLW2901
+            write((ids[n], *row, *tail) if ids is not None else (*row, *tail))
+    return ids or []
 
 
 def _json_row(row: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:

@@ -34,7 +34,7 @@ from django.utils import translation
 from incasso.audit.choices import EventKind
 from incasso.audit.events import Actor, record
 from incasso.cashapp.actions.applying import _booking_date, apply_proposal
-from incasso.cashapp.actions.batch import BATCH_SIZE, AutoLine, apply_auto_batch, batchable
+from incasso.cashapp.actions.batch import BATCH_SIZE, AutoLine, Turn, WritesAbandoned, apply_auto_batch, batchable
 from incasso.cashapp.actions.remittances import documents_of, link_remittances
 from incasso.cashapp.choices import LineState, ProposalStatus, ResidualKind
 from incasso.cashapp.errors import CashError
@@ -157,8 +157,8 @@ def run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None = None,
     applies every line through the per-line verbs (what the batched path is tested against).
 
     The writes (batches and per-line saves, in the order of the lines) go through a ``_Writer``: with
-    ``overlap`` (default: on PostgreSQL when not called inside a transaction) a second thread with its
-    own connection does them while this one matches the next lines; the outcome is the same, the
+    ``overlap`` (default: on PostgreSQL when not called inside a transaction) ``WRITERS`` threads with
+    their own connections do them while this one matches the next lines; the outcome is the same, the
     matching only ever reads the index and what was loaded before the first write.
 
     ``progress(done, total, message)`` is called while the run goes (the background job shows it)."""
@@ -201,7 +201,7 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
         RemittanceAdvice.objects.filter(line__state=LineState.UNMATCHED, line__sign="CRDT")
         .values_list("line_id", "pk", "documents", "link_reason"))}
     pending: list[AutoLine] = []
-    writer = _Writer(threaded=overlap)
+    writer = _Writer(threads=WRITERS if overlap else 0)
     try:
         for done, line in enumerate(lines):
             if progress and done % PROGRESS_EVERY == 0:
@@ -230,7 +230,7 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
                 # this one applies line by line: keep the order
                 writer.submit(_flush, pending, settings, as_of, report, by=by)
                 pending = []
-            writer.submit(_save_outcome, line.pk, proposal, customer_id, allocations, seen_before, line_settings,
+            writer.submit(_save_in_turn, line.pk, proposal, customer_id, allocations, seen_before, line_settings,
                           as_of, report, by=by)
         writer.submit(_flush, pending, settings, as_of, report, by=by)
     finally:
@@ -244,60 +244,85 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
     return report
 
 
-class _Writer:
-    """Runs the run's writes in the order they are submitted: in the calling thread, or (``threaded``)
-    in one thread of its own with its own database connection, a few batches behind the matching, so
-    that PostgreSQL inserts and indexes one batch on the second core while the next is matched. An
-    error in the thread stops the writes and is raised in the caller (at the next submit or at
-    ``finish``); whatever the thread committed before stays, as with the other path. The thread writes in
-    the caller's active language (write-off and deduction texts are translated labels), as the calling
-    thread itself would."""
+WRITERS = 2  # connections writing at once when the run overlaps its writes with the matching
 
-    def __init__(self, *, threaded: bool) -> None:
+
+class _Writer:
+    """Runs the run's writes (batches and per-line saves) in the order they are submitted: in the calling
+    thread, or (``threads``) in threads of their own, each with its own database connection, a few tasks
+    behind the matching, so that PostgreSQL inserts and indexes on the second core while the next lines
+    are matched. With two threads the tasks alternate between them, and each task's ``Turn`` keeps the
+    outcome the one of writing them one after the other (``batch.Turn``: locks taken in order, commits in
+    order): one connection builds and sends a batch while the server checks and commits the one before.
+
+    An error in a task stops the writes: the tasks after it roll back or do not start, and the error is
+    raised in the caller (at the next submit or at ``finish``); whatever was committed before stays, as
+    with the other path. The threads write in the caller's active language (write-off and deduction
+    texts are translated labels), as the calling thread itself would."""
+
+    def __init__(self, *, threads: int) -> None:
         self.error: BaseException | None = None
         self.language = translation.get_language()
-        self.tasks: queue.Queue[tuple[Callable[..., None], tuple[Any, ...], dict[str, Any]] | None] | None = None
-        if threaded:
-            self.tasks = queue.Queue(maxsize=2)
-            self.thread = threading.Thread(target=self._work, name="cashapp-writer", daemon=True)
-            self.thread.start()
+        self.last: Turn | None = None
+        self.lock = threading.Lock()
+        self.queues: list[queue.Queue[tuple[Turn, Callable[..., None], tuple[Any, ...], dict[str, Any]] | None]] = [
+            queue.Queue(maxsize=2) for _n in range(threads)]
+        self.threads = [threading.Thread(target=self._work, args=(tasks,), name=f"cashapp-writer-{n + 1}", daemon=True)
+                        for n, tasks in enumerate(self.queues)]
+        self.submitted = 0
+        for thread in self.threads:
+            thread.start()
 
     def submit(self, task: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-        if self.tasks is None:
-            task(*args, **kwargs)
+        """Run ``task(*args, turn=..., **kwargs)`` after the tasks submitted before it."""
+        if not self.queues:
+            task(*args, turn=Turn(), **kwargs)
             return
         if self.error is not None:
             raise self.error
-        self.tasks.put((task, args, kwargs))
+        self.last = turn = Turn(self.last)
+        self.queues[self.submitted % len(self.queues)].put((turn, task, args, kwargs))
+        self.submitted += 1
 
-    def _work(self) -> None:
-        assert self.tasks is not None
+    def _work(self, tasks: queue.Queue[tuple[Turn, Callable[..., None], tuple[Any, ...], dict[str, Any]] | None]
+              ) -> None:
         if self.language:
             translation.activate(self.language)
         try:
-            while (job := self.tasks.get()) is not None:
-                if self.error is None:
-                    try:
-                        job[0](*job[1], **job[2])
-                    except BaseException as error:  # noqa: BLE001 - handed to the caller
-                        self.error = error
+            while (job := tasks.get()) is not None:
+                turn, task, args, kwargs = job
+                failed = True
+                try:
+                    turn.wait_locked()
+                    if self.error is None:
+                        task(*args, turn=turn, **kwargs)
+                        failed = False
+                except WritesAbandoned:
+                    pass  # an earlier task failed: its error is the one raised
+                except BaseException as error:  # noqa: BLE001 - handed to the caller
+                    with self.lock:
+                        self.error = self.error or error
+                finally:
+                    turn.finish(failed=failed)
         finally:
             connection.close()  # this thread's own connection
 
     def finish(self) -> None:
-        if self.tasks is not None:
-            self.tasks.put(None)
-            self.thread.join()
+        for tasks in self.queues:
+            tasks.put(None)
+        for thread in self.threads:
+            thread.join()
         if self.error is not None:
             raise self.error
 
 
 def _flush(pending: list[AutoLine], settings: dict[int, MatchSettings], as_of: date, report: RunReport, *,
-           by: Actor) -> None:
+           by: Actor, turn: Turn) -> None:
     """Apply the pending sure lines per batch; a line whose check fails goes through the per-line
-    path at its place in the order, and the batch goes on after it."""
+    path at its place in the order (after the writes before it have committed), and the batch goes on
+    after it."""
     while pending:
-        outcome = apply_auto_batch(pending, as_of=as_of, by=by)
+        outcome = apply_auto_batch(pending, as_of=as_of, by=by, turn=turn)
         report.auto_applied += outcome.applied
         report.unchanged += outcome.unchanged
         if outcome.stopped_at is None:
@@ -307,6 +332,12 @@ def _flush(pending: list[AutoLine], settings: dict[int, MatchSettings], as_of: d
         _save_outcome(auto.line.pk, auto.proposal, auto.customer_id, auto.allocations, False,
                       settings[auto.line.entity_id], as_of, report, by=by)
         del pending[:outcome.stopped_at + 1]
+
+
+def _save_in_turn(*args: Any, turn: Turn, **kwargs: Any) -> None:
+    """``_save_outcome`` once the writes before it have committed (it locks what the per-line verbs lock)."""
+    turn.wait_committed()
+    _save_outcome(*args, **kwargs)
 
 
 def _save_outcome(line_id: int, proposal, customer_id: int | None, allocations: list[dict[str, str]],  # type: ignore[no-untyped-def]

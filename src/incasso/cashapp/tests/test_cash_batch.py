@@ -212,20 +212,24 @@ def in_french():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("writers", "batch_size"), [(1, 1000), (2, 1000), (2, 2), (2, 1)])
 def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postgres(monkeypatch, on_postgres,
-                                                                                      in_french):
-    """On PostgreSQL, outside a transaction, the run writes in a thread of its own while it matches the
-    next lines (``_Writer``): the outcome is still the one of applying the lines one by one, down to the
-    translated write-off texts, which the writer thread writes in the caller's language (French here)."""
+                                                                                      in_french, writers, batch_size):
+    """On PostgreSQL, outside a transaction, the run writes in threads of their own while it matches the
+    next lines (``_Writer``), on two connections at once by default: the outcome is still the one of
+    applying the lines one by one, down to the translated write-off texts, which the writer threads
+    write in the caller's language (French here). With batches of one or two lines the two writers
+    take turns on every batch: the two payments of one invoice (L06, L07) land in consecutive batches
+    on the two connections, and the second waits for the first's row lock and commit."""
     batches: list[Any] = []
     per_line, per_line_report = _outcome(batched=False, monkeypatch=monkeypatch, batches=batches)
-    _scenario()  # committed this time: the writer's own connection must see it
+    _scenario()  # committed this time: the writers' own connections must see it
     first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     apply_auto_batch = matching_module.apply_auto_batch
-    writers: set[str] = set()
+    writer_threads: set[str] = set()
 
     def spy(batch, **kwargs):  # type: ignore[no-untyped-def]
-        writers.add(threading.current_thread().name)
+        writer_threads.add(threading.current_thread().name)
         outcome = apply_auto_batch(batch, **kwargs)
         batches.append(outcome)
         return outcome
@@ -233,8 +237,10 @@ def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postg
     with monkeypatch.context() as patch:
         patch.setattr(matching_module, "build_index", _person_changes_an_invoice(matching_module.build_index))
         patch.setattr(matching_module, "apply_auto_batch", spy)
+        patch.setattr(matching_module, "WRITERS", writers)
+        patch.setattr(matching_module, "BATCH_SIZE", batch_size)
         report = run_matching(AS_OF, by=SYSTEM)
-    assert writers == {"cashapp-writer"}
+    assert writer_threads == {f"cashapp-writer-{n + 1}" for n in range(writers)}
     assert sum(outcome.applied for outcome in batches) >= 5
     overlapped = _picture(first_event)
     for part in per_line:
@@ -242,6 +248,48 @@ def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postg
     assert (report.auto_applied, report.queued, report.unidentified, report.unchanged, len(report.conflicts)) == (
         per_line_report.auto_applied, per_line_report.queued, per_line_report.unidentified,
         per_line_report.unchanged, len(per_line_report.conflicts))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_batch_rolls_back_the_batch_written_beside_it_on_postgres(monkeypatch, on_postgres):
+    """Two writers, one line per batch: L02's batch fails after L03's batch has written its rows on the
+    other connection and waits to commit behind it. L03's batch rolls back, nothing after it starts,
+    the error reaches the caller, and the ledger holds exactly what applying L01 alone leaves."""
+    from incasso.cashapp.actions import batch as batch_module
+    from incasso.cashapp.actions.batch import Turn
+
+    _scenario()
+    written: list[str] = []
+    waiting_behind = threading.Event()
+    write, wait_committed = batch_module._write, Turn.wait_committed
+
+    def failing_write(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reference = plan[0][0].line.bank_reference
+        written.append(reference)
+        write(plan, *args, **kwargs)
+        if reference == "L02":
+            assert waiting_behind.wait(30), "the next batch did not reach its commit"
+            raise RuntimeError("disk full")
+
+    def spied_wait(turn):  # type: ignore[no-untyped-def]
+        if "L03" in written:
+            waiting_behind.set()
+        wait_committed(turn)
+
+    monkeypatch.setattr(batch_module, "_write", failing_write)
+    monkeypatch.setattr(Turn, "wait_committed", spied_wait)
+    monkeypatch.setattr(matching_module, "BATCH_SIZE", 1)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_matching(AS_OF, by=SYSTEM)
+    assert written == ["L01", "L02", "L03"]
+    states = dict(BankLine.objects.values_list("bank_reference", "state"))
+    assert states.pop("L01") == "applied"
+    assert set(states.values()) == {"unmatched"}
+    assert list(MatchProposal.objects.values_list("line__bank_reference", flat=True)) == ["L01"]
+    assert [(a.debit_item.number, a.amount) for a in Allocation.objects.select_related("debit_item")] == [
+        ("FA20260001", Decimal("1200.00"))]
+    assert not Item.objects.filter(number__startswith="CASH-").exclude(
+        number=f"CASH-{BankLine.objects.get(bank_reference='L01').pk}").exists()
 
 
 def test_array_parameters_reach_postgres_unchanged(on_postgres):
