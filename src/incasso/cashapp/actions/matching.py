@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -85,8 +86,10 @@ ITEM_COLUMNS = ("pk", "customer_id", "entity_id", "customer__group_id", "kind", 
                 "open_amount", "document_date", "due_date", "customer__payment_terms_days")
 
 
-def build_index(entity_ids: list[int]) -> MatchingIndex:
-    """The customers (without suspense accounts) and open debit items of the entities, set-based."""
+def build_index(entity_ids: list[int], *, fetch_ahead: bool = False) -> MatchingIndex:
+    """The customers (without suspense accounts) and open debit items of the entities, set-based.
+    With ``fetch_ahead`` the items are fetched by a thread of its own (``_fetched_ahead``), so that
+    the server reads the next rows while this thread indexes the ones it has."""
     ibans: dict[int, list[str]] = defaultdict(list)
     for customer_id, iban in CustomerIban.objects.filter(customer__entity_id__in=entity_ids).values_list(
             "customer_id", "iban"):
@@ -97,16 +100,69 @@ def build_index(entity_ids: list[int]) -> MatchingIndex:
         .exclude(account=SUSPENSE_ACCOUNT)
         .values_list("pk", "entity_id", "group_id", "account", "name", "currency").iterator(chunk_size=5000)
     ]
+
     # tuples straight into the index's records (a million of them: no per-row objects in between), in
     # no particular order (the index orders each customer's items itself: no sort of the million rows),
     # by a cursor that streams them inside a transaction (outside one, a cursor kept open across
     # commits first copies the whole result on the server)
-    items = map(OpenItemRef._make, Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS),
-                                                       open_amount__gt=0)
+    def open_items() -> Iterator[tuple[Any, ...]]:
+        return (Item.objects.filter(entity_id__in=entity_ids, kind__in=list(DEBIT_KINDS), open_amount__gt=0)
                 .exclude(customer__account=SUSPENSE_ACCOUNT).order_by()
-                .values_list(*ITEM_COLUMNS).iterator(chunk_size=20_000))
+                .values_list(*ITEM_COLUMNS).iterator(chunk_size=FETCH_CHUNK))
+
+    if fetch_ahead:
+        return MatchingIndex.build(customers, map(OpenItemRef._make, _fetched_ahead(open_items)))
     with transaction.atomic():
-        return MatchingIndex.build(customers, items)
+        return MatchingIndex.build(customers, map(OpenItemRef._make, open_items()))
+
+
+FETCH_CHUNK = 20_000  # open items per round trip when the index is loaded
+
+
+def _fetched_ahead(rows: Callable[[], Iterator[tuple[Any, ...]]]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``rows()``, read inside a transaction by a thread of its own with its own connection,
+    at most two chunks ahead of the caller: the server produces the next rows while the caller works
+    on the ones it has (loading the million open items of a large run is otherwise a round trip per
+    chunk with the caller idle). An error in the thread is raised here; if the caller stops early,
+    the thread stops after its current chunk."""
+    chunks: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(value: list[tuple[Any, ...]] | BaseException) -> None:
+        while not stop.is_set():
+            try:
+                chunks.put(value, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def fetch() -> None:
+        try:
+            with transaction.atomic():
+                iterator = rows()
+                while not stop.is_set():
+                    chunk = list(islice(iterator, FETCH_CHUNK))
+                    put(chunk)
+                    if not chunk:
+                        return
+        except BaseException as error:  # noqa: BLE001 - raised in the caller
+            put(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=fetch, name="cashapp-index-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk = chunks.get()
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield from chunk
+    finally:
+        stop.set()
+        thread.join()
 
 
 def line_ref(line: BankLine, advice_documents: tuple[tuple[str, Decimal | None, Decimal | None], ...] = ()
@@ -189,7 +245,7 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
     entities = sorted({line.entity_id for line in lines})
     settings = settings_for(entities)
     with _outside_gc():
-        index = build_index(entities)
+        index = build_index(entities, fetch_ahead=overlap)
     # the proposals made for these lines before (by the lines' own filter: a hundred thousand ids in
     # the query's text would cost more than the look-up)
     earlier: dict[int, set[tuple[object, ...]]] = defaultdict(set)

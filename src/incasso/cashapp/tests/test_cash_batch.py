@@ -73,8 +73,8 @@ def _scenario() -> None:
 def _person_changes_an_invoice(original):  # type: ignore[no-untyped-def]
     """After the run has read the open items, a person settles 90.00 of FA20260005 with a credit note:
     the line paying it in full no longer fits and must be queued with the ledger's reason."""
-    def build_index(entity_ids):  # type: ignore[no-untyped-def]
-        index = original(entity_ids)
+    def build_index(entity_ids, **options):  # type: ignore[no-untyped-def]
+        index = original(entity_ids, **options)
         invoice = Item.objects.get(number="FA20260005")
         credit = an_item(invoice.customer, "AV-0001", kind=ItemKind.CREDIT_NOTE, amount="90.00",
                          document_date=date(2026, 3, 1))
@@ -227,6 +227,12 @@ def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postg
     first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     apply_auto_batch = matching_module.apply_auto_batch
     writer_threads: set[str] = set()
+    fetch_ahead = matching_module._fetched_ahead
+    fetched_ahead: list[bool] = []
+
+    def spied_fetch(rows):  # type: ignore[no-untyped-def]
+        fetched_ahead.append(True)
+        return fetch_ahead(rows)
 
     def spy(batch, **kwargs):  # type: ignore[no-untyped-def]
         writer_threads.add(threading.current_thread().name)
@@ -239,8 +245,10 @@ def test_the_overlapped_run_leaves_exactly_what_the_per_line_run_leaves_on_postg
         patch.setattr(matching_module, "apply_auto_batch", spy)
         patch.setattr(matching_module, "WRITERS", writers)
         patch.setattr(matching_module, "BATCH_SIZE", batch_size)
+        patch.setattr(matching_module, "_fetched_ahead", spied_fetch)
         report = run_matching(AS_OF, by=SYSTEM)
     assert writer_threads == {f"cashapp-writer-{n + 1}" for n in range(writers)}
+    assert fetched_ahead == [True]
     assert sum(outcome.applied for outcome in batches) >= 5
     overlapped = _picture(first_event)
     for part in per_line:
@@ -290,6 +298,38 @@ def test_a_failed_batch_rolls_back_the_batch_written_beside_it_on_postgres(monke
         ("FA20260001", Decimal("1200.00"))]
     assert not Item.objects.filter(number__startswith="CASH-").exclude(
         number=f"CASH-{BankLine.objects.get(bank_reference='L01').pk}").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_index_rows_fetched_ahead_come_whole_in_order_and_errors_reach_the_run_on_postgres(monkeypatch,
+                                                                                             on_postgres):
+    """The run's open items are read by a thread of its own, chunks ahead of the index being built
+    (``_fetched_ahead``): every row arrives once and in order across chunk boundaries, a failure in the
+    thread is raised in the run, and a run that stops reading early does not leave the thread behind."""
+    from django.db import connection
+
+    monkeypatch.setattr(matching_module, "FETCH_CHUNK", 7)
+
+    def rows():  # type: ignore[no-untyped-def]
+        with connection.cursor() as cursor:  # the thread's own connection, inside its transaction
+            cursor.execute("SELECT n, n * 2 FROM generate_series(1, 100) AS n")
+            yield from cursor.fetchall()
+
+    assert list(matching_module._fetched_ahead(rows)) == [(n, n * 2) for n in range(1, 101)]
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield from rows()
+        raise RuntimeError("server closed the connection")
+
+    seen = []
+    with pytest.raises(RuntimeError, match="server closed the connection"):
+        seen.extend(matching_module._fetched_ahead(failing))
+    assert seen == [(n, n * 2) for n in range(1, len(seen) + 1)]  # what came before the failure, in order
+
+    ahead = matching_module._fetched_ahead(rows)
+    assert [next(ahead) for _n in range(10)] == [(n, n * 2) for n in range(1, 11)]
+    ahead.close()
+    assert "cashapp-index-fetch" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_array_parameters_reach_postgres_unchanged(on_postgres):
