@@ -36,7 +36,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # issue #3's throughput: `incasso cashapp run` on PostgreSQL (database bench_matching; the quick size
     # rebuilds it small, the next full run rebuilds it at full size)
     "cashapp": (["bench/bench_matching.py", "--database"],
-                ["bench/bench_matching.py", "--database", "--customers", "2000", "--items", "20000", "--lines", "2000"]),
+                ["bench/bench_matching.py", "--database", "--customers", "2000", "--items", "20000",
+                 "--lines", "2000"]),
     "worklist": (["bench/bench_worklist.py"], ["bench/bench_worklist.py", "--quick"]),
     "disputes": (["bench/bench_disputes.py"], ["bench/bench_disputes.py", "--quick"]),
     "dunning": (["bench/bench_dunning.py"], ["bench/bench_dunning.py", "--quick"]),
