@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from incasso.core.erp_arrow import ArrowItems, cents, cents_text, check_arrow
 from incasso.ledger.actions.import_columns import ColumnItemImport
-from incasso.ledger.actions.import_items import _ITEM_INSERT, _PLANNED_SHOWN
+from incasso.ledger.actions.import_items import _ITEM_INSERT, PLANNED_SHOWN
 from incasso.ledger.importers.sql import first_free_id, insert_arrow, is_postgres
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class ArrowItemImport(ColumnItemImport):
             if found is None:
                 return None
             customers[pair] = found[1]
-        shown = _PLANNED_SHOWN - self.new_count
+        shown = PLANNED_SHOWN - self.new_count
         if shown > 0:
             for entity, kind, number in zip(entity_codes[:shown].to_pylist(), checked["kind"][:shown].to_pylist(),
                                             checked["number"][:shown].to_pylist(), strict=True):

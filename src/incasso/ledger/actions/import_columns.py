@@ -50,11 +50,11 @@ from incasso.ledger.actions.import_items import (
     _ITEM_INSERT,
     _NO_ALLOCATIONS,
     _OWN_SOURCES,
-    _PLANNED_SHOWN,
     _S_CUSTOMER,
     _S_ID,
     _S_OPEN,
     _STORED_SQL,
+    PLANNED_SHOWN,
     ItemImport,
     _live_allocations,
 )
@@ -266,7 +266,7 @@ class ColumnItemImport(ItemImport):
 
     def _new_item_columns(self, columns: ItemColumns, ids: list[int], found: list, count: int,  # type: ignore[type-arg]
                           report, today_of: dict[int, str], created_at: str) -> list[list]:  # type: ignore[no-untyped-def, type-arg]
-        shown = _PLANNED_SHOWN - self.new_count
+        shown = PLANNED_SHOWN - self.new_count
         if shown > 0:
             firsts = (columns[ENTITY][:shown], columns[KIND][:shown], columns[NUMBER][:shown])
             for entity, kind, number in zip(*firsts, strict=True):

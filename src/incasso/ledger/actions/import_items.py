@@ -64,7 +64,7 @@ from incasso.ledger.models import LegalEntity
 if TYPE_CHECKING:
     from incasso.ledger.actions.imports import ImportReport, Progress
 
-_PLANNED_SHOWN = 20
+PLANNED_SHOWN = 20  # how many created/updated keys a dry run lists
 BULK_MIN_ITEMS = 50_000
 """New items from which an import takes the bulk-load path (see ``bulk_load_possible``)."""
 _ITEM_FIELDS = ("customer_id", "document_date", "posting_date", "due_date", "currency", "amount",
@@ -304,7 +304,7 @@ class ItemImport:
                     group.append((row, customer[0]))
                     continue
                 new_count += 1
-                if new_count <= _PLANNED_SHOWN:
+                if new_count <= PLANNED_SHOWN:
                     report.plan("create item", f"{row[ENTITY]} {row[KIND]} {row[NUMBER]}")
                 amount, erp_open = row[AMOUNT], row[ERP_OPEN]
                 item_id = str(next_id)

@@ -49,7 +49,7 @@ from incasso.core.money import MINOR_UNITS
 from incasso.ledger.actions.import_items import (
     _ALLOCATION_INSERT,
     _ITEM_UPDATE,
-    _PLANNED_SHOWN,
+    PLANNED_SHOWN,
     ItemImport,
     _live_allocations,
     _stored_items,
@@ -285,14 +285,14 @@ class StagedItemImport(ItemImport):
         report = self.report
         for group in [0, *groups]:
             for planned in self._entity_plans.get(group, []):
-                if len(report.planned) < _PLANNED_SHOWN:
+                if len(report.planned) < PLANNED_SHOWN:
                     report.planned.append(planned)
-            if len(report.planned) >= _PLANNED_SHOWN:
+            if len(report.planned) >= PLANNED_SHOWN:
                 return
             condition = "r.has_items = 0" if group == 0 else f"r.entity_id = {int(group)}"
             for entity, kind, number in staging.fetch(
                     f"SELECT r.entity, r.kind, r.number FROM import_ready r WHERE {condition} "
-                    f"AND r.customer_id IS NOT NULL AND r.item_id IS NULL ORDER BY r.line LIMIT {_PLANNED_SHOWN}"):
+                    f"AND r.customer_id IS NOT NULL AND r.item_id IS NULL ORDER BY r.line LIMIT {PLANNED_SHOWN}"):
                 report.plan("create item", f"{entity} {kind} {number}")
 
     def _write(self, groups: list[int], slices: dict[int, tuple[int, int]], new_count: int) -> None:

@@ -62,7 +62,7 @@ from incasso.core.erp_rows import (
 )
 from incasso.ledger.actions.import_arrow import ArrowItemImport
 from incasso.ledger.actions.import_columns import NotColumnar
-from incasso.ledger.actions.import_items import BULK_MIN_ITEMS, ItemImport
+from incasso.ledger.actions.import_items import BULK_MIN_ITEMS, PLANNED_SHOWN, ItemImport
 from incasso.ledger.actions.import_staged import StagedItemImport
 from incasso.ledger.importers.readers import CsvText, FileFormatError, Table, read_csv_text, read_table
 from incasso.ledger.importers.sql import bulk_session, lock_for_import
@@ -72,7 +72,6 @@ Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` every few thousand rows (the CLI draws a bar)."""
 
 KINDS = ("entities", "customers", "contacts", "items")
-_PLANNED_SHOWN = 20  # how many created/updated keys a dry run lists
 _COLUMN_BLOCK = 50_000  # lines per block of the column-wise item import
 
 
@@ -108,7 +107,7 @@ class ImportReport:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
     def plan(self, verb: str, what: str) -> None:
-        if len(self.planned) < _PLANNED_SHOWN:
+        if len(self.planned) < PLANNED_SHOWN:
             self.planned.append(f"{verb} {what}")
 
 
