@@ -1,6 +1,7 @@
 """Parse every bank file of ../shared/corpus and write the pass rates per format to docs/bank-formats.md.
 
     .venv/bin/python bench/corpus_report.py            # rewrites the generated table in docs/bank-formats.md
+                                                       # and docs/formats.md
     .venv/bin/python bench/corpus_report.py --print    # prints the table only
 
 "files parsed" counts files that read as statements plus files that fail exactly as the peers expect
@@ -27,7 +28,7 @@ from incasso.core.bank.tests.golden import (
     golden_checks,
 )
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "bank-formats.md"
+DOCS = [Path(__file__).resolve().parents[1] / "docs" / name for name in ("bank-formats.md", "formats.md")]
 BEGIN, END = "<!-- corpus-report:begin -->", "<!-- corpus-report:end -->"
 
 
@@ -103,12 +104,11 @@ def main() -> None:
     parser.add_argument("--print", action="store_true", help="print the table instead of updating the doc")
     args = parser.parse_args()
     table = run()
-    if args.print or not DOC.exists():
-        print(table)
-        return
-    text = DOC.read_text()
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    DOC.write_text(text[:start] + "\n" + table + "\n" + text[end:])
+    if not args.print:
+        for doc in DOCS:
+            if doc.exists() and BEGIN in (text := doc.read_text()):
+                start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+                doc.write_text(text[:start] + "\n" + table + "\n" + text[end:])
     print(table)
 
 
