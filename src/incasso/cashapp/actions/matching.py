@@ -304,6 +304,7 @@ def _run_matching(as_of: date, *, by: Actor, entity_ids: list[int] | None, progr
 
 
 WRITERS = 2  # connections writing at once when the run overlaps its writes with the matching
+_Task = tuple[Turn, Callable[..., None], tuple[Any, ...], dict[str, Any]]  # a write, its turn and arguments
 
 
 class _Writer:
@@ -324,8 +325,7 @@ class _Writer:
         self.language = translation.get_language()
         self.last: Turn | None = None
         self.lock = threading.Lock()
-        self.queues: list[queue.Queue[tuple[Turn, Callable[..., None], tuple[Any, ...], dict[str, Any]] | None]] = [
-            queue.Queue(maxsize=2) for _n in range(threads)]
+        self.queues: list[queue.Queue[_Task | None]] = [queue.Queue(maxsize=2) for _n in range(threads)]
         self.threads = [threading.Thread(target=self._work, args=(tasks,), name=f"cashapp-writer-{n + 1}", daemon=True)
                         for n, tasks in enumerate(self.queues)]
         self.submitted = 0
@@ -343,8 +343,7 @@ class _Writer:
         self.queues[self.submitted % len(self.queues)].put((turn, task, args, kwargs))
         self.submitted += 1
 
-    def _work(self, tasks: queue.Queue[tuple[Turn, Callable[..., None], tuple[Any, ...], dict[str, Any]] | None]
-              ) -> None:
+    def _work(self, tasks: queue.Queue[_Task | None]) -> None:
         if self.language:
             translation.activate(self.language)
         try:

@@ -16,7 +16,6 @@ block-wise column check in the same transaction.
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 from incasso.core.erp_arrow import ArrowItems, cents, cents_text, check_arrow
@@ -46,8 +45,8 @@ class ArrowItemImport(ColumnItemImport):
     def run_arrow(self, lines: list[str], checker: ItemColumnChecker) -> int | None:
         """Import the file if every row is a new item the Arrow check vouches for; returns the rows
         read, or None (nothing written, nothing recorded) when the file needs the other paths."""
-        if self.dry_run or not is_postgres() or self.entities_with_items or find_spec("pyarrow") is None:
-            return None  # (pyarrow is a dependency; an installation without it imports block by block)
+        if self.dry_run or not is_postgres() or self.entities_with_items:
+            return None
         checked = check_arrow(lines, checker)
         if checked is None:
             return None
